@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * bhyverun.c: lhyve's main, in the shape of bhyve's: options -> config tree
+ * -> VM and memory -> platform devices -> boot -> one thread per vCPU, each
+ * running vm_run() and the exit-handler table, while the main thread runs
+ * the event loop.  The only file that calls exit().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bhyverun.h"
+#include "boot/boot.h"
+#include "config.h"
+#include "devices/inout.h"
+#include "devices/mem.h"
+#include "devices/pci_emul.h"
+#include "mevent.h"
+#include "vmexit.h"
+#include "vmm/vmm.h"
+
+#define DEFAULT_MEMSIZE  (256ULL << 20)   /* bhyve's default: 256M */
+
+static struct vmctx *the_ctx;
+static int guest_ncpus;
+static pthread_t vcpu_thread[VM_MAXCPU];
+static _Atomic bool vcpu_started[VM_MAXCPU];
+static _Atomic int exit_status = -1;    /* -1 while running */
+
+bool
+bhyve_exiting(void)
+{
+	return (atomic_load(&exit_status) >= 0);
+}
+
+void
+bhyve_request_exit(int status)
+{
+	int expected = -1;
+
+	if (!atomic_compare_exchange_strong(&exit_status, &expected, status))
+		return;         /* the first request wins */
+	if (the_ctx != NULL)
+		vm_suspend(the_ctx, status == EXIT_REBOOT ? VM_SUSPEND_RESET :
+		    VM_SUSPEND_POWEROFF);
+	mevent_exit();
+}
+
+/* One vCPU's run loop (bhyve's vm_loop). */
+static void *
+vcpu_loop(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm_exit vme;
+	char name[16];
+	int error, rc;
+
+	snprintf(name, sizeof(name), "vcpu %d", vcpu_id(vcpu));
+	pthread_setname_np(pthread_self(), name);
+	while (!bhyve_exiting()) {
+		memset(&vme, 0, sizeof(vme));
+		error = vm_run(vcpu, &vme);
+		if (error != 0) {
+			fprintf(stderr, "lhyve: vcpu %d: vm_run: %s\n",
+			    vcpu_id(vcpu), strerror(-error));
+			bhyve_request_exit(EXIT_ERROR);
+			break;
+		}
+		rc = vmexit_handle(vcpu, &vme);
+		if (rc == VMEXIT_ABORT)
+			break;
+	}
+	return (NULL);
+}
+
+static int
+vcpu_thread_start(struct vcpu *vcpu)
+{
+	int id = vcpu_id(vcpu), error;
+
+	if (atomic_exchange(&vcpu_started[id], true))
+		return (-EALREADY);
+	error = pthread_create(&vcpu_thread[id], NULL, vcpu_loop, vcpu);
+	if (error != 0) {
+		atomic_store(&vcpu_started[id], false);
+		return (-error);
+	}
+	return (0);
+}
+
+int
+bhyve_start_ap(struct vmctx *ctx, int vcpuid, uint64_t rip)
+{
+	struct vcpu *vcpu;
+	int error;
+
+	if (vcpuid <= 0 || vcpuid >= guest_ncpus)
+		return (-EINVAL);
+	vcpu = vm_vcpu_open(ctx, vcpuid);
+	if (vcpu == NULL)
+		return (-errno);
+	error = vm_vcpu_startup(vcpu, rip);
+	if (error == 0)
+		error = vcpu_thread_start(vcpu);
+	if (error != 0)
+		fprintf(stderr, "lhyve: cannot start vcpu %d: %s\n", vcpuid,
+		    strerror(-error));
+	return (error);
+}
+
+/* Per-vCPU capabilities from the config tree (bhyve's fbsdrun_set_capabilities). */
+static int
+vcpu_setup(struct vcpu *vcpu)
+{
+	int error;
+
+	if (get_config_bool_default("x86.vmexit_on_hlt", false) &&
+	    (error = vm_set_capability(vcpu, VM_CAP_HALT_EXIT, 1)) != 0)
+		return (error);
+	if (get_config_bool_default("x86.vmexit_on_pause", false) &&
+	    (error = vm_set_capability(vcpu, VM_CAP_PAUSE_EXIT, 1)) != 0)
+		return (error);
+	if (get_config_bool_default("x86.x2apic", false) &&
+	    (error = vm_set_x2apic_state(vcpu, X2APIC_ENABLED)) != 0)
+		return (error);
+	return (0);
+}
+
+/* SIGTERM: bhyve presses the ACPI power button.  XXX: there is no ACPI
+ * yet (the Linux boot issue), so power off directly. */
+static void
+sigterm_cb(int fd, enum ev_type type, void *arg)
+{
+	bhyve_request_exit(EXIT_POWEROFF);
+}
+
+static void
+print_unimpl_stats(void)
+{
+	uint64_t st[VMST_LAST];
+	struct vcpu *vcpu;
+
+	for (int i = 0; i < guest_ncpus; i++) {
+		if (!atomic_load(&vcpu_started[i]))
+			continue;
+		vcpu = vm_vcpu_open(the_ctx, i);
+		if (vcpu == NULL || vm_get_stats(vcpu, st) != 0)
+			continue;
+		if (st[VMST_UD_UNIMPL] != 0)
+			fprintf(stderr, "lhyve: vcpu %d: %" PRIu64 " "
+			    "unimplemented instruction(s) raised #UD\n", i,
+			    st[VMST_UD_UNIMPL]);
+	}
+}
+
+static void
+fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+static void
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("lhyve: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_ERROR);
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[256] = "";
+	const char *name, *val;
+	struct vcpu *bsp;
+	uint64_t memsize;
+	int error, status;
+
+	init_config();
+	error = bhyve_parse_args(argc, argv);
+	if (error == -1)
+		exit(0);
+	if (error != 0)
+		exit(error);
+
+	name = get_config_value("name");
+	if (name == NULL)
+		fail("no VM name given");
+	val = get_config_value("cpus");
+	guest_ncpus = val != NULL ? atoi(val) : 1;
+	memsize = DEFAULT_MEMSIZE;
+	val = get_config_value("memory.size");
+	if (val != NULL && parse_size(val, 1ULL << 20, &memsize) != 0)
+		fail("memory.size=%s: not a size", val);
+	if (memsize < (1ULL << 20) || (memsize & 0xfff) != 0)
+		fail("memory.size=%s: must be at least 1M and a multiple of "
+		    "4K", val);
+
+	the_ctx = vm_create(name, get_config_value("backend"), guest_ncpus,
+	    err, sizeof(err));
+	if (the_ctx == NULL)
+		fail("%s", err);
+	error = vm_setup_memory(the_ctx, memsize);
+	if (error != 0)
+		fail("cannot set up %" PRIu64 " bytes of guest memory: %s",
+		    memsize, strerror(-error));
+
+	if (mevent_init() != 0)
+		fail("cannot start the event loop");
+	/* Signals go to the event loop; add them before any thread starts. */
+	signal(SIGPIPE, SIG_IGN);
+	if (mevent_add(SIGTERM, EVF_SIGNAL, sigterm_cb, NULL) == NULL)
+		fail("cannot catch SIGTERM");
+
+	init_inout(get_config_bool_default("x86.strictio", false));
+	init_mem();
+	if (init_pci(the_ctx) != 0)
+		exit(EXIT_ERROR);       /* init_pci said why */
+	vmexit_init();
+	vm_set_exit_handler(the_ctx, vmexit_handle);
+
+	bsp = vm_vcpu_open(the_ctx, 0);
+	if (bsp == NULL)
+		fail("cannot create vcpu 0: %s", strerror(errno));
+	error = vcpu_setup(bsp);
+	if (error != 0)
+		fail("vcpu 0: %s", strerror(-error));
+
+	if (get_config_value("lpc.bootrom") != NULL) {
+		if (bootrom_load(the_ctx, bsp, err, sizeof(err)) != 0)
+			fail("%s", err);
+	} else if (get_config_value("boot.kernel") != NULL) {
+		if (boot_load_kernel(the_ctx, bsp, err, sizeof(err)) != 0)
+			fail("%s", err);
+	} else {
+		fail("nothing to boot: give --kernel FILE or -l bootrom,FILE");
+	}
+	for (int i = 1; i < guest_ncpus; i++) {
+		struct vcpu *ap = vm_vcpu_open(the_ctx, i);
+		if (ap == NULL || (error = vcpu_setup(ap)) != 0)
+			fail("cannot set up vcpu %d", i);
+	}
+
+	error = vcpu_thread_start(bsp);
+	if (error != 0)
+		fail("cannot start vcpu 0: %s", strerror(-error));
+
+	mevent_dispatch();
+
+	/* An exit was requested: stop every vCPU, then end the process. */
+	status = atomic_load(&exit_status);
+	for (int i = 0; i < guest_ncpus; i++) {
+		if (!atomic_load(&vcpu_started[i]))
+			continue;
+		vm_vcpu_kick(vm_vcpu_open(the_ctx, i));
+		pthread_join(vcpu_thread[i], NULL);
+	}
+	print_unimpl_stats();
+	fflush(stdout);
+	exit(status < 0 ? EXIT_ERROR : status);
+}
