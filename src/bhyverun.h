@@ -34,5 +34,8 @@ int bhyve_start_ap(struct vmctx *ctx, int vcpuid, uint64_t rip);
  * (e.g. -h, config.dump). */
 int bhyve_parse_args(int argc, char **argv);
 void bhyve_usage(int code);
+/* Refuse (one line on stderr, returns 4) features the config tree asks
+ * for that lhyve does not have yet; 0 if there are none (options.c). */
+int bhyve_check_unsupported(void);
 
 #endif /* LHYVE_BHYVERUN_H */

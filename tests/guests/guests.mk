@@ -1,4 +1,101 @@
 # SPDX-License-Identifier: BSD-2-Clause
-# Guest programs (placeholder; the guests engineer owns this file).
-guests-build:
+# guests.mk: builds the test guests (tests/guests/*.S) with the host gcc/as/ld
+# into build/tests/guests/, plus the bad kernels the loader must refuse.
+# Included by the top-level Makefile; `make guests-build` builds them all.
+
+GUEST_SRC   := tests/guests
+GUEST_DIR   := $(BUILD)/tests/guests
+GUEST_CPP   := -nostdinc -I$(GUEST_SRC) -MMD -MP
+GUEST_LD    := ld -nostdlib -z noexecstack -z max-page-size=0x1000 \
+               --no-warn-rwx-segments --build-id=none
+# The module mbinfo expects: its size is compiled into the guest.
+GUEST_INITRD_SIZE := 5000
+
+# Multiboot ELF32 guests, one per source file.
+GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo
+# Variants: <name>:<source>:<extra cpp flags>
+GUESTS32_VARIANTS := triplefault_int3 reset_cf9
+GUESTS64    := elf64 long64_e64
+
+GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
+               $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \
+               $(GUESTS64:%=$(GUEST_DIR)/%.elf)
+GUEST_ROMS  := $(GUEST_DIR)/realmode_rom.rom
+GUEST_BAD   := $(GUEST_DIR)/bad-nomb.elf $(GUEST_DIR)/bad-badsum.elf \
+               $(GUEST_DIR)/bad-truncated.elf $(GUEST_DIR)/bad-notelf.bin \
+               $(GUEST_DIR)/bad-empty.bin
+GUEST_DATA  := $(GUEST_DIR)/mbinfo-initrd.txt
+
+guests-build: $(GUEST_ELFS) $(GUEST_ROMS) $(GUEST_BAD) $(GUEST_DATA)
+
+# --- objects -------------------------------------------------------------
+$(GUEST_DIR)/%.o32: $(GUEST_SRC)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -c -o $@ $<
+
+$(GUEST_DIR)/%.o64: $(GUEST_SRC)/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -m64 $(GUEST_CPP) -c -o $@ $<
+
+$(GUEST_DIR)/mbinfo.o32: $(GUEST_SRC)/mbinfo.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -DINITRD_SIZE=$(GUEST_INITRD_SIZE) -c -o $@ $<
+
+$(GUEST_DIR)/triplefault_int3.o32: $(GUEST_SRC)/triplefault.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -DUSE_INT3 -c -o $@ $<
+
+$(GUEST_DIR)/reset_cf9.o32: $(GUEST_SRC)/reset.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -DUSE_CF9 -c -o $@ $<
+
+$(GUEST_DIR)/badsum.o32: $(GUEST_SRC)/nomb.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -DBAD_CHECKSUM -c -o $@ $<
+
+# The same long-mode source as a multiboot ELF64 kernel.
+$(GUEST_DIR)/long64_e64.o64: $(GUEST_SRC)/long64.S
+	@mkdir -p $(dir $@)
+	$(CC) -m64 $(GUEST_CPP) -c -o $@ $<
+
+# --- images --------------------------------------------------------------
+$(GUEST_DIR)/%.elf: $(GUEST_DIR)/%.o32 $(GUEST_SRC)/guest.ld
+	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/guest.ld -o $@ $<
+
+$(GUEST_DIR)/elf64.elf: $(GUEST_DIR)/elf64.o64 $(GUEST_SRC)/guest.ld
+	$(GUEST_LD) -m elf_x86_64 -T $(GUEST_SRC)/guest.ld -o $@ $<
+
+$(GUEST_DIR)/long64_e64.elf: $(GUEST_DIR)/long64_e64.o64 $(GUEST_SRC)/guest.ld
+	$(GUEST_LD) -m elf_x86_64 -T $(GUEST_SRC)/guest.ld -o $@ $<
+
+$(GUEST_DIR)/realmode_rom.rom: $(GUEST_DIR)/realmode_rom.o32 $(GUEST_SRC)/rom.ld
+	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/rom.ld -o $@ $<
+	@test $$(stat -c %s $@) -eq 131072 || { echo "$@: not 128 KiB"; rm -f $@; exit 1; }
+
+# --- kernels the loader must refuse (exit status 4) ------------------------
+$(GUEST_DIR)/bad-nomb.elf: $(GUEST_DIR)/nomb.elf
+	cp $< $@
+$(GUEST_DIR)/bad-badsum.elf: $(GUEST_DIR)/badsum.elf
+	cp $< $@
+# ELF and program headers intact, the multiboot header present (file offset
+# 0x1000), but the segment cut short 64 bytes in.
+$(GUEST_DIR)/bad-truncated.elf: $(GUEST_DIR)/hello32.elf
+	head -c 4160 $< > $@
+$(GUEST_DIR)/bad-notelf.bin:
+	@mkdir -p $(dir $@)
+	printf 'this is not a kernel\n' > $@
+$(GUEST_DIR)/bad-empty.bin:
+	@mkdir -p $(dir $@)
+	: > $@
+
+# --- data ---------------------------------------------------------------
+# mbinfo's module: a first line it prints, then 'x' up to GUEST_INITRD_SIZE.
+$(GUEST_DIR)/mbinfo-initrd.txt: $(GUEST_SRC)/guests.mk
+	@mkdir -p $(dir $@)
+	{ printf 'lhyve initrd module 0\n'; \
+	  head -c $$(($(GUEST_INITRD_SIZE) - 22)) /dev/zero | tr '\0' x; } > $@
+	@test $$(stat -c %s $@) -eq $(GUEST_INITRD_SIZE)
+
+.PRECIOUS: $(GUEST_DIR)/%.o32 $(GUEST_DIR)/%.o64
 .PHONY: guests-build
+-include $(wildcard $(GUEST_DIR)/*.d)

@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# setup-deps.sh: installs the Debian packages lhyve's build and tests need.
+# Idempotent and silent when everything is there; apt-get update runs only
+# when something is missing; sudo only when not root.  Called by
+# `make check`, `make demo` and .ci/run.
+
+set -e
+
+# gcc/binutils/make/libc6-dev: build lhyve and assemble the test guests.
+# libcmocka-dev/pkg-config: unit tests.  coreutils (timeout), diffutils,
+# util-linux (unshare, for the no-/dev/kvm CLI tests): the test runners.
+PACKAGES="gcc make binutils libc6-dev libcmocka-dev pkg-config coreutils
+diffutils util-linux"
+
+missing=""
+for p in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$status" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "setup-deps.sh: missing packages:$missing (run as root or install sudo)" >&2
+	exit 1
+fi
+
+echo "setup-deps.sh: installing$missing"
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    --no-install-recommends $missing

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cache.c: the emu backend's decoded-instruction cache.  Blocks of
+ * straight-line code are decoded once, with each instruction's handler
+ * resolved, and kept per vCPU in a bump arena under a hash keyed by
+ * guest-PHYSICAL address and decode mode (16/32/64).  A block never
+ * crosses a page, so it depends on one page only; it records that page's
+ * info word (mmu.c), and any write to the page from any vCPU or from DMA
+ * bumps the word, which makes the block stale everywhere without locks.
+ * When the arena fills, the whole cache is dropped (between blocks, so no
+ * block is running).
+ */
+#include <stdlib.h>
+
+#include "vmm/emu/cpu.h"
+
+#define BLOCK_BYTES(n)	(sizeof(struct emu_block) + \
+			    ((n) + 1) * sizeof(struct emu_op))
+
+int
+emu_cache_init(struct emu_cpu *cpu)
+{
+	cpu->arena = malloc(EMU_CACHE_ARENA);
+	if (cpu->arena == NULL)
+		return (-1);
+	emu_cache_flush(cpu);
+	return (0);
+}
+
+void
+emu_cache_fini(struct emu_cpu *cpu)
+{
+	free(cpu->arena);
+	cpu->arena = NULL;
+}
+
+void
+emu_cache_flush(struct emu_cpu *cpu)
+{
+	memset(cpu->hash, 0, sizeof(cpu->hash));
+	cpu->arena_used = 0;
+}
+
+static inline unsigned
+hash_of(uint64_t gpa, int mode)
+{
+	uint64_t h = (gpa ^ (gpa >> 12) ^ ((uint64_t)mode << 3)) *
+	    0x9e3779b97f4a7c15ULL;
+
+	return ((unsigned)(h >> 52) & (EMU_CACHE_HASH - 1));
+}
+
+/* Fetch the up to 15 bytes of an instruction that crosses a page. */
+static int
+fetch_cross(struct emu_cpu *cpu, uint64_t la, const uint8_t *p, int n1,
+    uint8_t *buf)
+{
+	uint64_t la2 = la + n1, gpa2;
+	int n = 0;
+
+	if (!(cpu->efer & EFER_LMA))
+		la2 &= 0xffffffffULL;
+	if (n1 >= 15) {
+		memcpy(buf, p, 15);
+		return (15);
+	}
+	memcpy(buf, p, n1);
+	gpa2 = emu_translate(cpu, la2, ACC_X, false);
+	for (n = n1; n < 15; n++)
+		buf[n] = emu_phys_read(cpu, gpa2 + (n - n1), 1);
+	return (15);
+}
+
+static void
+decode_fail(struct emu_op *op, int r)
+{
+	memset(&op->i, 0, sizeof(op->i));
+	op->fn = r == EMU_DECODE_GP ? emu_h_gp0 : emu_h_ud;
+}
+
+/* One instruction that crosses a page: decoded each time, not cached. */
+static const struct emu_block *
+cross_block(struct emu_cpu *cpu, uint64_t la, const uint8_t *p, int n1,
+    int mode)
+{
+	struct emu_block *b = &cpu->scratch.b;
+	uint8_t buf[16];
+	int r;
+
+	fetch_cross(cpu, la, p, n1, buf);
+	b->nops = 1;
+	b->pinfo = NULL;
+	r = emu_decode(buf, 15, mode, &b->ops[0].i);
+	if (r < 0)
+		decode_fail(&b->ops[0], r);
+	else
+		emu_op_setup(cpu, &b->ops[0], mode);
+	b->ops[1].fn = emu_h_end;
+	return (b);
+}
+
+static const struct emu_block *
+fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
+    int mode, unsigned h)
+{
+	_Atomic uint32_t *pi = emu_pinfo(cpu->vm, cpu->ctx, gpa);
+	unsigned avail = 0x1000 - (gpa & 0xfff), off = 0;
+	struct emu_block *b;
+	uint32_t old;
+	int n = 0;
+
+	if (pi == NULL) {
+		/* no page info (allocation failed): run uncached */
+		return (cross_block(cpu, la, p, avail, mode));
+	}
+	if (cpu->arena_used + BLOCK_BYTES(EMU_BLOCK_MAXOPS) > EMU_CACHE_ARENA)
+		emu_cache_flush(cpu);
+	b = (struct emu_block *)(cpu->arena + cpu->arena_used);
+
+	/*
+	 * Mark the page as code before reading it, so that any write from
+	 * now on (slow path: the code bit keeps write TLB entries away)
+	 * bumps the version we record.  Other vCPUs drop their fast write
+	 * entries when they see code_gen move.
+	 */
+	old = atomic_fetch_or(pi, EMU_PI_CODE);
+	if (!(old & EMU_PI_CODE))
+		atomic_fetch_add(&cpu->vm->code_gen, 1);
+	b->pinfo = pi;
+	b->pver = old | EMU_PI_CODE;
+	b->gpa = gpa;
+	b->mode = mode;
+
+	while (n < EMU_BLOCK_MAXOPS) {
+		struct emu_op *op = &b->ops[n];
+		int r = emu_decode(p + off, avail - off, mode, &op->i);
+		int flags;
+
+		if (r == EMU_DECODE_MORE) {
+			if (n == 0)
+				return (cross_block(cpu, la, p, avail, mode));
+			break;		/* the next block starts there */
+		}
+		n++;
+		if (r < 0) {
+			decode_fail(op, r);
+			break;
+		}
+		flags = emu_op_setup(cpu, op, mode);
+		off += r;
+		if ((flags & EMU_F_TERM) || off >= avail)
+			break;
+	}
+	b->nops = n;
+	b->ops[n].fn = emu_h_end;
+	memset(&b->ops[n].i, 0, sizeof(b->ops[n].i));
+	cpu->arena_used += BLOCK_BYTES(n);
+	cpu->arena_used = (cpu->arena_used + 15) & ~(size_t)15;
+	b->hnext = cpu->hash[h];
+	cpu->hash[h] = b;
+	return (b);
+}
+
+const struct emu_block *
+emu_cache_lookup(struct emu_cpu *cpu)
+{
+	struct emu_segreg *cs = &cpu->seg[EMU_CS];
+	struct emu_tlbe *e;
+	uint64_t la, gpa;
+	int mode = cpu->code_mode;
+	unsigned h;
+
+	if (cpu->long64) {
+		la = cpu->rip;
+		if ((uint64_t)((int64_t)(la << 16) >> 16) != la)
+			emu_fault(cpu, EXC_GP, 0);
+	} else {
+		/* XXX: only the first byte is checked against CS.limit */
+		if (cpu->rip > cs->limit)
+			emu_fault(cpu, EXC_GP, 0);
+		la = (cs->base + cpu->rip) & 0xffffffffULL;
+	}
+	e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag_x != (la & EMU_PAGE_MASK)) {
+		e = emu_tlb_fill(cpu, la, ACC_X, false);
+		if (e->tag_x != (la & EMU_PAGE_MASK)) {
+			/* code in MMIO: nothing to run it from */
+			memset(&cpu->exit_vme, 0, sizeof(cpu->exit_vme));
+			cpu->exit_vme.exitcode = VM_EXITCODE_INST_EMUL;
+			cpu->exit_vme.rip = cpu->rip;
+			cpu->exit_vme.u.inst_emul.gla = la;
+			cpu->exit_vme.u.inst_emul.why =
+			    "instruction fetch from outside guest RAM/ROM";
+			emu_exit_longjmp(cpu);
+		}
+	}
+	gpa = e->gpa | (la & 0xfff);
+	h = hash_of(gpa, mode);
+	for (struct emu_block *b = cpu->hash[h]; b != NULL; b = b->hnext) {
+		if (b->gpa != gpa || b->mode != mode)
+			continue;
+		if (atomic_load_explicit(b->pinfo, memory_order_acquire) ==
+		    b->pver)
+			return (b);
+		break;		/* stale: decode again, shadowing it */
+	}
+	return (fill(cpu, la, gpa, (const uint8_t *)(uintptr_t)(la +
+	    e->addend), mode, h));
+}

@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * control.c: control transfer in the emu backend: near JMP/Jcc/CALL/RET,
+ * LOOP/JCXZ, far JMP/CALL/RET, IRET/IRETD/IRETQ and INT n/INT3/INTO/INT1.
+ * Every handler here ends its block.  Far transfers load CS from the
+ * GDT/LDT with the basic checks of SDM vol. 2 ("JMP", "CALL", "RET",
+ * "IRET"); call gates, task switches and virtual-8086 returns are not
+ * implemented yet (XXX, the full system-architecture issue).
+ */
+#include "vmm/emu/ops.h"
+
+static inline uint64_t
+next_rip(struct emu_cpu *cpu, const struct emu_op *op)
+{
+	return (cpu->rip + op->i.len);
+}
+
+/* ---- near ---- */
+
+static H(h_jmp_rel)
+{
+	return (emu_branch(cpu, next_rip(cpu, op) + op->i.imm, op->i.opsize));
+}
+
+static H(h_jcc)
+{
+	if (emu_cond(cpu, op->i.op & 0xf))
+		return (emu_branch(cpu, next_rip(cpu, op) + op->i.imm,
+		    op->i.opsize));
+	return (emu_next(cpu, op));
+}
+
+static H(h_call_rel)
+{
+	uint64_t ret = next_rip(cpu, op);
+
+	emu_push(cpu, op->i.opsize, ret);
+	return (emu_branch(cpu, ret + op->i.imm, op->i.opsize));
+}
+
+static H(h_jmp_rm)
+{
+	return (emu_branch(cpu, emu_rm_read(cpu, op, op->i.opsize),
+	    op->i.opsize));
+}
+
+static H(h_call_rm)
+{
+	uint64_t target = emu_rm_read(cpu, op, op->i.opsize);
+
+	emu_push(cpu, op->i.opsize, next_rip(cpu, op));
+	return (emu_branch(cpu, target, op->i.opsize));
+}
+
+/* C3, C2 iw */
+static H(h_ret)
+{
+	uint64_t target = emu_pop(cpu, op->i.opsize);
+	uint64_t m = emu_sp_mask(cpu);
+
+	if (op->i.op == 0xc2)
+		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((cpu->r[R_SP] +
+		    ((uint64_t)op->i.imm & 0xffff)) & m);
+	return (emu_branch(cpu, target, op->i.opsize));
+}
+
+/* E0 LOOPNE, E1 LOOPE, E2 LOOP, E3 JCXZ: the count is CX/ECX/RCX by
+ * address size */
+static H(h_loop)
+{
+	int as = op->i.addrsize;
+	uint64_t c = emu_getreg(cpu, R_CX, as, 0);
+	bool take;
+
+	if (op->i.op == 0xe3) {
+		take = c == 0;
+	} else {
+		c = (c - 1) & emu_amask(as);
+		emu_setreg(cpu, R_CX, as, 0, c);
+		take = c != 0;
+		if (op->i.op == 0xe0)
+			take = take && !emu_get_zf(cpu);
+		else if (op->i.op == 0xe1)
+			take = take && emu_get_zf(cpu);
+	}
+	if (take)
+		return (emu_branch(cpu, next_rip(cpu, op) + op->i.imm,
+		    op->i.opsize));
+	return (emu_next(cpu, op));
+}
+
+/* ---- far ---- */
+
+/* Check a code segment descriptor for a far JMP/CALL to sel. */
+static uint64_t
+far_target(struct emu_cpu *cpu, uint16_t sel)
+{
+	uint64_t d;
+	int type, dpl, rpl = sel & 3;
+
+	if ((sel & 0xfffc) == 0)
+		emu_fault(cpu, EXC_GP, 0);
+	d = emu_read_desc(cpu, sel, EXC_GP);
+	type = (d >> 40) & 0x1f;
+	dpl = (d >> 45) & 3;
+	if ((type & 0x18) != 0x18) {
+		/* XXX: call gates, task gates and TSS targets */
+		emu_unimpl(cpu);
+	}
+	if (type & 4) {			/* conforming */
+		if (dpl > cpu->cpl)
+			emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	} else if (rpl > cpu->cpl || dpl != cpu->cpl) {
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	}
+	if (!(d & (1ULL << 47)))
+		emu_fault(cpu, EXC_NP, sel & 0xfffc);
+	if ((cpu->efer & EFER_LMA) && (d & (1ULL << 53)) &&
+	    (d & (1ULL << 54)))
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);	/* L and D */
+	return (d);
+}
+
+static bool
+prot(struct emu_cpu *cpu)
+{
+	return ((cpu->cr0 & CR0_PE) && !(cpu->rflags & FL_VM));
+}
+
+static const struct emu_op *
+far_jmp(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
+    uint64_t off)
+{
+	int osz = op->i.opsize;
+
+	if (!prot(cpu)) {
+		emu_seg_real(cpu, EMU_CS, sel);
+	} else {
+		uint64_t d = far_target(cpu, sel);
+		/* XXX: the target offset is not checked against the limit */
+		emu_load_cs_desc(cpu, sel, d, cpu->cpl);
+	}
+	return (emu_branch(cpu, off, osz));
+}
+
+static const struct emu_op *
+far_call(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
+    uint64_t off)
+{
+	int osz = op->i.opsize;
+	uint64_t d = 0, ret = next_rip(cpu, op), m = emu_sp_mask(cpu);
+	uint64_t sp = cpu->r[R_SP];
+	uint16_t oldcs = cpu->seg[EMU_CS].sel;
+
+	if (prot(cpu))
+		d = far_target(cpu, sel);
+	/* both pushes before anything is committed */
+	emu_write(cpu, EMU_SS, (sp - osz) & m, osz, oldcs);
+	emu_write(cpu, EMU_SS, (sp - 2 * osz) & m, osz, ret);
+	cpu->r[R_SP] = (sp & ~m) | ((sp - 2 * osz) & m);
+	if (prot(cpu))
+		emu_load_cs_desc(cpu, sel, d, cpu->cpl);
+	else
+		emu_seg_real(cpu, EMU_CS, sel);
+	return (emu_branch(cpu, off, osz));
+}
+
+/* EA / 9A: ptr16:16 or ptr16:32 (not in 64-bit mode) */
+static H(h_jmp_far_ptr)
+{
+	return (far_jmp(cpu, op, op->i.imm2, (uint64_t)op->i.imm &
+	    emu_mask(op->i.opsize)));
+}
+
+static H(h_call_far_ptr)
+{
+	return (far_call(cpu, op, op->i.imm2, (uint64_t)op->i.imm &
+	    emu_mask(op->i.opsize)));
+}
+
+/* FF /5, FF /3: m16:16, m16:32, m16:64 */
+static void
+read_farptr(struct emu_cpu *cpu, const struct emu_op *op, uint16_t *sel,
+    uint64_t *off)
+{
+	uint64_t ea = emu_ea(cpu, op);
+	int osz = op->i.opsize;
+
+	*off = emu_read(cpu, op->seg, ea, osz);
+	*sel = emu_read(cpu, op->seg, (ea + osz) & emu_amask(op->i.addrsize),
+	    2);
+}
+
+static H(h_jmp_far_m)
+{
+	uint16_t sel;
+	uint64_t off;
+
+	read_farptr(cpu, op, &sel, &off);
+	return (far_jmp(cpu, op, sel, off));
+}
+
+static H(h_call_far_m)
+{
+	uint16_t sel;
+	uint64_t off;
+
+	read_farptr(cpu, op, &sel, &off);
+	return (far_call(cpu, op, sel, off));
+}
+
+/* Check the code segment a RET/IRET returns to (privilege rpl). */
+static uint64_t
+ret_target(struct emu_cpu *cpu, uint16_t sel)
+{
+	uint64_t d;
+	int type, dpl, rpl = sel & 3;
+
+	if ((sel & 0xfffc) == 0)
+		emu_fault(cpu, EXC_GP, 0);
+	if (rpl < cpu->cpl)
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	d = emu_read_desc(cpu, sel, EXC_GP);
+	type = (d >> 40) & 0x1f;
+	dpl = (d >> 45) & 3;
+	if ((type & 0x18) != 0x18)
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	if ((type & 4) ? dpl > rpl : dpl != rpl)
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	if (!(d & (1ULL << 47)))
+		emu_fault(cpu, EXC_NP, sel & 0xfffc);
+	return (d);
+}
+
+/* Check the SS a return to an outer level loads; 0 for a null SS in
+ * 64-bit mode. */
+static uint64_t
+ret_ss(struct emu_cpu *cpu, uint16_t sel, int cpl, bool to64)
+{
+	uint64_t d;
+	int type;
+
+	if ((sel & 0xfffc) == 0) {
+		if (to64 && cpl < 3)
+			return (0);
+		emu_fault(cpu, EXC_GP, 0);
+	}
+	d = emu_read_desc(cpu, sel, EXC_GP);
+	type = (d >> 40) & 0x1f;
+	if ((sel & 3) != cpl || ((d >> 45) & 3) != (uint64_t)cpl ||
+	    (type & 0x1a) != 0x12)
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	if (!(d & (1ULL << 47)))
+		emu_fault(cpu, EXC_SS, sel & 0xfffc);
+	return (d);
+}
+
+/* Leaving for an outer ring: data segments the new CPL may not use
+ * become null (SDM "RET", "IRET": "FOR each of segment register...") */
+static void
+scrub_segs(struct emu_cpu *cpu)
+{
+	static const int srs[] = { EMU_ES, EMU_DS, EMU_FS, EMU_GS };
+
+	for (unsigned k = 0; k < 4; k++) {
+		struct emu_segreg *s = &cpu->seg[srs[k]];
+		int dpl = (s->access >> 5) & 3, type = s->access & 0xf;
+		if (s->access & SEG_ACC_UNUSABLE)
+			continue;
+		if ((!(type & 8) || !(type & 4)) && dpl < cpu->cpl) {
+			s->sel = 0;
+			s->access |= SEG_ACC_UNUSABLE;
+		}
+	}
+}
+
+static void
+load_ss_ret(struct emu_cpu *cpu, uint16_t sel, uint64_t d)
+{
+	if (d == 0) {
+		cpu->seg[EMU_SS].sel = sel;
+		cpu->seg[EMU_SS].base = 0;
+		cpu->seg[EMU_SS].limit = 0xffffffff;
+		cpu->seg[EMU_SS].access = SEG_ACC_UNUSABLE |
+		    SEG_ACC_DPL(cpu->cpl);
+		emu_update_mode(cpu);
+	} else {
+		emu_set_seg_cache(cpu, EMU_SS, sel, d | (1ULL << 40));
+	}
+}
+
+/* CB, CA iw: far RET */
+static H(h_ret_far)
+{
+	int osz = op->i.opsize;
+	uint64_t m = emu_sp_mask(cpu), sp = cpu->r[R_SP] & m;
+	uint64_t imm = op->i.op == 0xca ? ((uint64_t)op->i.imm & 0xffff) : 0;
+	uint64_t ip = emu_read(cpu, EMU_SS, sp, osz), d, sd;
+	uint16_t sel = emu_read(cpu, EMU_SS, (sp + osz) & m, 2);
+	int rpl = sel & 3;
+
+	if (!prot(cpu)) {
+		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 2 * osz + imm) & m);
+		emu_seg_real(cpu, EMU_CS, sel);
+		return (emu_branch(cpu, ip, osz));
+	}
+	d = ret_target(cpu, sel);
+	if (rpl == cpu->cpl) {
+		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 2 * osz + imm) & m);
+		emu_load_cs_desc(cpu, sel, d, rpl);
+		return (emu_branch(cpu, ip, osz));
+	}
+	/* to an outer privilege level: SS:SP follow on the stack */
+	{
+		uint64_t nsp = emu_read(cpu, EMU_SS, (sp + 2 * osz + imm) & m,
+		    osz);
+		uint16_t nss = emu_read(cpu, EMU_SS, (sp + 3 * osz + imm) & m,
+		    2);
+		bool to64 = (cpu->efer & EFER_LMA) && (d & (1ULL << 53));
+
+		sd = ret_ss(cpu, nss, rpl, to64);
+		emu_load_cs_desc(cpu, sel, d, rpl);
+		load_ss_ret(cpu, nss, sd);
+		m = emu_sp_mask(cpu);
+		cpu->r[R_SP] = osz == 8 ? nsp + imm :
+		    (cpu->r[R_SP] & ~m) | ((nsp + imm) & m);
+		scrub_segs(cpu);
+	}
+	return (emu_branch(cpu, ip, osz));
+}
+
+/* CF: IRET / IRETD / IRETQ (SDM vol. 2 "IRET") */
+static H(h_iret)
+{
+	int osz = op->i.opsize;
+	uint64_t m = emu_sp_mask(cpu), sp = cpu->r[R_SP] & m;
+	uint64_t ip, fl, cur = emu_get_rflags(cpu), chg, d, sd = 0, nsp = 0;
+	uint16_t sel, nss = 0;
+	int rpl, iopl = (cur & FL_IOPL) >> 12;
+	bool lma = cpu->efer & EFER_LMA, pop_ss;
+
+	ip = emu_read(cpu, EMU_SS, sp, osz);
+	sel = emu_read(cpu, EMU_SS, (sp + osz) & m, 2);
+	fl = emu_read(cpu, EMU_SS, (sp + 2 * osz) & m, osz);
+
+	if (!prot(cpu)) {
+		/* real mode; XXX: virtual-8086 IRET with IOPL < 3 */
+		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 3 * osz) & m);
+		emu_seg_real(cpu, EMU_CS, sel);
+		if (osz == 2)
+			fl = (cur & ~0xffffULL) | (fl & 0xffff);
+		else
+			fl = (fl & 0x257fd5) | (cur & 0x1a0000);
+		emu_set_rflags(cpu, fl);
+		return (emu_branch(cpu, ip, osz));
+	}
+	if (cur & FL_NT) {
+		if (lma)
+			emu_fault(cpu, EXC_GP, 0);
+		emu_unimpl(cpu);	/* XXX: task return */
+	}
+	if (!lma && (fl & FL_VM) && cpu->cpl == 0)
+		emu_unimpl(cpu);	/* XXX: return to virtual-8086 mode */
+
+	d = ret_target(cpu, sel);
+	rpl = sel & 3;
+	pop_ss = rpl > cpu->cpl || (lma && osz == 8);
+	if (pop_ss) {
+		bool to64 = lma && (d & (1ULL << 53));
+		nsp = emu_read(cpu, EMU_SS, (sp + 3 * osz) & m, osz);
+		nss = emu_read(cpu, EMU_SS, (sp + 4 * osz) & m, 2);
+		sd = ret_ss(cpu, nss, rpl, to64);
+	}
+
+	/* which flags may change, by the CPL we return *from* */
+	chg = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_RF | FL_AC | FL_ID;
+	if (cpu->cpl == 0)
+		chg |= FL_IOPL | FL_VIF | FL_VIP;
+	if (cpu->cpl <= iopl)
+		chg |= FL_IF;
+	if (osz == 2)
+		chg &= 0xffff;
+	fl = (cur & ~chg) | (fl & chg);
+
+	emu_load_cs_desc(cpu, sel, d, rpl);
+	emu_set_rflags(cpu, fl);
+	if (pop_ss) {
+		load_ss_ret(cpu, nss, sd);
+		m = emu_sp_mask(cpu);
+		cpu->r[R_SP] = osz == 8 ? nsp : (cpu->r[R_SP] & ~m) | (nsp & m);
+		if (rpl > 0)
+			scrub_segs(cpu);
+	} else {
+		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 3 * osz) & m);
+	}
+	return (emu_branch(cpu, ip, osz));
+}
+
+/* ---- software interrupts ---- */
+
+static const struct emu_op *
+soft_int(struct emu_cpu *cpu, const struct emu_op *op, int vec, bool soft)
+{
+	/* XXX: virtual-8086 mode with IOPL < 3 must #GP(0) */
+	emu_deliver(cpu, vec, false, 0, soft, next_rip(cpu, op));
+	return (NULL);
+}
+
+static H(h_int) { return (soft_int(cpu, op, op->i.imm & 0xff, true)); }
+static H(h_int3) { return (soft_int(cpu, op, EXC_BP, true)); }
+static H(h_int1) { return (soft_int(cpu, op, EXC_DB, false)); }
+
+static H(h_into)
+{
+	if (!emu_get_of(cpu))
+		return (emu_next(cpu, op));
+	return (soft_int(cpu, op, EXC_OF, true));
+}
+
+#define T EMU_F_TERM
+#define JCC_ROWS(map, base)						\
+	{ map, base + 0, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 1, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 2, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 3, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 4, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 5, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 6, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 7, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 8, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 9, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 10, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 11, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 12, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 13, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 14, -1, 0, h_jcc, T, 0 },				\
+	{ map, base + 15, -1, 0, h_jcc, T, 0 }
+
+const struct emu_opreg emu_control_ops[] = {
+	OP1(0xeb, h_jmp_rel, T),
+	OP1(0xe9, h_jmp_rel, T),
+	JCC_ROWS(EMU_MAP_1B, 0x70),
+	JCC_ROWS(EMU_MAP_0F, 0x80),
+	OP1(0xe8, h_call_rel, T),
+	OP1G(0xff, 2, h_call_rm, T),
+	OP1G(0xff, 4, h_jmp_rm, T),
+	OP1(0xc3, h_ret, T),
+	OP1(0xc2, h_ret, T),
+	OP1(0xe0, h_loop, T),
+	OP1(0xe1, h_loop, T),
+	OP1(0xe2, h_loop, T),
+	OP1(0xe3, h_loop, T),
+	OP1(0xea, h_jmp_far_ptr, T),
+	OP1(0x9a, h_call_far_ptr, T),
+	OP1G(0xff, 5, h_jmp_far_m, T | EMU_F_MEM),
+	OP1G(0xff, 3, h_call_far_m, T | EMU_F_MEM),
+	OP1(0xcb, h_ret_far, T),
+	OP1(0xca, h_ret_far, T),
+	OP1(0xcf, h_iret, T),
+	OP1(0xcd, h_int, T),
+	OP1(0xcc, h_int3, T),
+	OP1(0xf1, h_int1, T),
+	OP1(0xce, h_into, T),
+	OPEND
+};

@@ -1,0 +1,763 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cpu.h: the emu backend's vCPU: architectural state (GPRs, RIP, lazy
+ * flags, segment registers with their hidden descriptor caches, control
+ * registers, MSRs), the software TLB, the decoded-instruction cache types,
+ * and the inline fast paths every instruction handler uses (register and
+ * memory operands).  Intel SDM vol. 3A is the reference throughout.
+ */
+#ifndef LHYVE_EMU_CPU_H
+#define LHYVE_EMU_CPU_H
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "vmm/vmm_priv.h"
+#include "vmm/emu/decode.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+/* ---- general registers (encoding order) ---- */
+enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI };
+
+/* ---- RFLAGS (SDM 3A §2.3) ---- */
+#define FL_CF	0x0001u
+#define FL_1	0x0002u		/* reserved, always 1 */
+#define FL_PF	0x0004u
+#define FL_AF	0x0010u
+#define FL_ZF	0x0040u
+#define FL_SF	0x0080u
+#define FL_TF	0x0100u
+#define FL_IF	0x0200u
+#define FL_DF	0x0400u
+#define FL_OF	0x0800u
+#define FL_IOPL	0x3000u
+#define FL_NT	0x4000u
+#define FL_RF	0x10000u
+#define FL_VM	0x20000u
+#define FL_AC	0x40000u
+#define FL_VIF	0x80000u
+#define FL_VIP	0x100000u
+#define FL_ID	0x200000u
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+/* ---- control registers ---- */
+#define CR0_PE	(1u << 0)
+#define CR0_MP	(1u << 1)
+#define CR0_EM	(1u << 2)
+#define CR0_TS	(1u << 3)
+#define CR0_ET	(1u << 4)
+#define CR0_NE	(1u << 5)
+#define CR0_WP	(1u << 16)
+#define CR0_AM	(1u << 18)
+#define CR0_NW	(1u << 29)
+#define CR0_CD	(1u << 30)
+#define CR0_PG	(1u << 31)
+
+#define CR4_VME		(1u << 0)
+#define CR4_PVI		(1u << 1)
+#define CR4_TSD		(1u << 2)
+#define CR4_DE		(1u << 3)
+#define CR4_PSE		(1u << 4)
+#define CR4_PAE		(1u << 5)
+#define CR4_MCE		(1u << 6)
+#define CR4_PGE		(1u << 7)
+#define CR4_PCE		(1u << 8)
+#define CR4_OSFXSR	(1u << 9)
+#define CR4_OSXMMEXCPT	(1u << 10)
+#define CR4_UMIP	(1u << 11)
+
+#define EFER_SCE	(1u << 0)
+#define EFER_LME	(1u << 8)
+#define EFER_LMA	(1u << 10)
+#define EFER_NXE	(1u << 11)
+
+/* ---- exception vectors (SDM 3A §6.3.1) ---- */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4,
+	EXC_BR = 5, EXC_UD = 6, EXC_NM = 7, EXC_DF = 8, EXC_TS = 10,
+	EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14, EXC_MF = 16,
+	EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+/* #PF error code bits (SDM 3A §4.7) */
+#define PFEC_P		(1u << 0)
+#define PFEC_W		(1u << 1)
+#define PFEC_U		(1u << 2)
+#define PFEC_RSVD	(1u << 3)
+#define PFEC_I		(1u << 4)
+
+/* ---- segment register with its hidden descriptor cache ---- */
+struct emu_segreg {
+	uint16_t sel;
+	uint64_t base;
+	uint32_t limit;		/* byte granular, after G scaling */
+	uint32_t access;	/* VMX layout (vmm.h SEG_ACC_*) */
+};
+/* indices into cpu->seg[] beyond the six data/code registers */
+#define EMU_LDTR	6
+#define EMU_TR		7
+#define EMU_NSEGREG	8
+
+/* ---- software TLB ---- */
+#define EMU_TLB_BITS	8
+#define EMU_TLB_SIZE	(1u << EMU_TLB_BITS)
+#define EMU_TLB_NONE	(~0ULL)		/* never equals a page-aligned tag */
+#define EMU_PAGE_MASK	(~0xfffULL)
+
+/*
+ * One entry caches one linear page for one privilege level.  A tag equals
+ * the linear page address when that kind of access may take the fast path
+ * (host = la + addend); pages that are MMIO, ROM (writes) or hold decoded
+ * code (writes) keep that tag at EMU_TLB_NONE so the access takes the slow
+ * path, which knows what to do.
+ */
+struct emu_tlbe {
+	uint64_t tag_r, tag_w, tag_x;
+	uintptr_t addend;
+	uint64_t gpa;		/* physical page */
+};
+
+/* ---- decoded-instruction cache ---- */
+struct emu_cpu;
+struct emu_op;
+/*
+ * A handler runs one decoded instruction and returns the next op to run
+ * (op + 1 normally), or NULL to leave the block (branches, mode changes,
+ * exits).  cpu->rip holds the instruction's own address on entry.
+ */
+typedef const struct emu_op *(*emu_handler_t)(struct emu_cpu *,
+    const struct emu_op *);
+
+struct emu_op {
+	emu_handler_t fn;
+	struct emu_insn i;
+	uint8_t size;		/* operand size in bytes (1 for byte forms) */
+	uint8_t seg;		/* effective segment of the memory operand */
+	uint8_t aux;		/* handler-specific (ALU op, condition, ...) */
+};
+
+struct emu_block {
+	uint64_t gpa;		/* physical address of the first byte */
+	_Atomic uint32_t *pinfo; /* page info word of that page */
+	uint32_t pver;		/* its value when the block was decoded */
+	uint8_t mode;		/* decode mode 16/32/64 */
+	uint16_t nops;
+	struct emu_block *hnext;
+	struct emu_op ops[];	/* nops + a terminating op */
+};
+
+#define EMU_BLOCK_MAXOPS	64
+#define EMU_CACHE_HASH		4096
+#define EMU_CACHE_ARENA		(8u << 20)
+
+/*
+ * Page info words, one per 4 KiB of guest RAM/ROM: bit 0 says "decoded
+ * code lives here" (writes must invalidate), the rest is a version that
+ * every invalidation bumps, so a block is stale when the word it saved no
+ * longer matches.  Lock-free, so every vCPU sees invalidation.
+ */
+#define EMU_PI_CODE	1u
+#define EMU_PI_VER	2u
+
+/* The emu backend's per-VM state (ctx->backend). */
+struct emu_vm {
+	_Atomic uint32_t *pinfo[VM_MAX_MEMSEGS];
+	uint64_t pinfo_npages[VM_MAX_MEMSEGS];
+	_Atomic uint32_t code_gen;	/* bumped when a page becomes code */
+	_Atomic int nactive;		/* vCPUs that have run */
+	_Atomic int nhalted_noirq;	/* of those, halted with IF=0 */
+	pthread_rwlock_t memlock;	/* guards pinfo[] against layout change */
+};
+
+/* run-loop longjmp reasons */
+#define EMU_JMP_FAULT	1	/* cpu->exc_* holds an exception to deliver */
+#define EMU_JMP_EXIT	2	/* cpu->exit_vme must reach the caller */
+
+enum emu_pgmode { PG_NONE, PG_32, PG_PAE, PG_4LVL };
+
+struct emu_cpu {
+	uint64_t r[16];
+	uint64_t rip;
+
+	/*
+	 * Lazy flags (flags.c): rflags holds every bit except those in
+	 * FL_ARITH while lf_op != LF_NONE; those are computed on demand
+	 * from the last arithmetic operation.
+	 */
+	uint64_t rflags;
+	uint64_t lf_res, lf_dst, lf_src;
+	uint8_t lf_op;
+	uint8_t lf_size;	/* 1, 2, 4, 8 */
+	uint8_t lf_aux;		/* ADC/SBB carry in, INC/DEC old CF */
+
+	struct emu_segreg seg[EMU_NSEGREG];
+	uint64_t gdtr_base, idtr_base;
+	uint32_t gdtr_limit, idtr_limit;
+
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, dr7;
+	uint64_t dr[4], dr6;
+	/* MSRs the backend owns (CPU-MODEL.md) */
+	uint64_t star, lstar, cstar, sfmask, kgs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t apic_base, pat, misc_enable, tsc_aux;
+	int64_t tsc_offset;
+	int intr_shadow;
+
+	/* derived state, recomputed by emu_update_mode() */
+	int cpl;
+	int code_mode;		/* 16, 32, 64 */
+	int stack_size;		/* 2, 4, 8 */
+	bool long64;		/* 64-bit mode (LMA and CS.L) */
+	enum emu_pgmode pgmode;
+	struct emu_tlbe *tlb;	/* tlbs[cpl == 3] */
+	struct emu_tlbe tlbs[2][EMU_TLB_SIZE];
+	uint32_t seen_code_gen;
+
+	/* run state */
+	struct vcpu *vcpu;
+	struct vmctx *ctx;
+	struct emu_vm *vm;
+	jmp_buf jb;
+	bool stop;		/* leave the current block after this op */
+	const struct emu_op *cur_op;
+	int exc_vec;		/* exception to deliver after a longjmp */
+	uint32_t exc_err;
+	bool exc_has_err;
+	int delivering;		/* vector being delivered, -1 if none */
+	int pend_vec;		/* injected by vm_inject_exception, -1 none */
+	uint32_t pend_err;
+	bool pend_has_err;
+	struct vm_exit exit_vme;	/* for EMU_JMP_EXIT / pending exits */
+	bool exit_pending;
+	bool halted;
+	bool halt_counted;	/* counted in vm->nhalted_noirq */
+	bool active;		/* counted in vm->nactive */
+	int caps[VM_CAP_MAX];
+	enum x2apic_state x2apic;
+
+	_Atomic int kick;
+	pthread_mutex_t mtx;	/* HLT sleep */
+	pthread_cond_t cv;
+
+	/* decoded-instruction cache (cache.c) */
+	struct emu_block *hash[EMU_CACHE_HASH];
+	uint8_t *arena;
+	size_t arena_used;
+	union {
+		struct emu_block b;
+		uint8_t space[sizeof(struct emu_block) +
+		    2 * sizeof(struct emu_op)];
+	} scratch;		/* one-off block for page-crossing insns */
+};
+
+/* ---- lazy flag ops (flags.c) ---- */
+enum {
+	LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+};
+
+uint64_t emu_get_rflags(struct emu_cpu *cpu);
+void emu_set_rflags(struct emu_cpu *cpu, uint64_t fl);
+/* Materialize the arithmetic flags into cpu->rflags (lf_op = LF_NONE). */
+void emu_flags_sync(struct emu_cpu *cpu);
+bool emu_get_cf(struct emu_cpu *cpu);
+bool emu_get_zf(struct emu_cpu *cpu);
+bool emu_get_sf(struct emu_cpu *cpu);
+bool emu_get_of(struct emu_cpu *cpu);
+bool emu_get_pf(struct emu_cpu *cpu);
+/* Condition code cc (0..15, the low nibble of Jcc/SETcc/CMOVcc). */
+bool emu_cond(struct emu_cpu *cpu, int cc);
+
+static inline void
+emu_lf(struct emu_cpu *cpu, int op, int size, uint64_t dst, uint64_t src,
+    uint64_t res)
+{
+	cpu->lf_op = op;
+	cpu->lf_size = size;
+	cpu->lf_dst = dst;
+	cpu->lf_src = src;
+	cpu->lf_res = res;
+}
+
+/* Set the arithmetic flags to exact values (shifts, multiplies, ...). */
+static inline void
+emu_set_arith(struct emu_cpu *cpu, uint32_t fl)
+{
+	cpu->lf_op = LF_NONE;
+	cpu->rflags = (cpu->rflags & ~(uint64_t)FL_ARITH) | (fl & FL_ARITH);
+}
+
+static inline uint64_t
+emu_mask(int size)
+{
+	return (size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1);
+}
+
+static inline uint64_t
+emu_sext(uint64_t v, int size)
+{
+	switch (size) {
+	case 1: return ((uint64_t)(int64_t)(int8_t)v);
+	case 2: return ((uint64_t)(int64_t)(int16_t)v);
+	case 4: return ((uint64_t)(int64_t)(int32_t)v);
+	}
+	return (v);
+}
+
+/* Flags of a result for SF/ZF/PF (used by eager computations). */
+uint32_t emu_szp(uint64_t res, int size);
+
+/* ---- registers ---- */
+static inline uint64_t
+emu_getreg(struct emu_cpu *cpu, int n, int size, int rex)
+{
+	switch (size) {
+	case 1:
+		if (!rex && n >= 4 && n < 8)
+			return ((cpu->r[n - 4] >> 8) & 0xff);
+		return (cpu->r[n] & 0xff);
+	case 2:
+		return (cpu->r[n] & 0xffff);
+	case 4:
+		return (cpu->r[n] & 0xffffffff);
+	}
+	return (cpu->r[n]);
+}
+
+/* Write a register the way x86 does: 32-bit writes zero-extend. */
+static inline void
+emu_setreg(struct emu_cpu *cpu, int n, int size, int rex, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		if (!rex && n >= 4 && n < 8)
+			cpu->r[n - 4] = (cpu->r[n - 4] & ~0xff00ULL) |
+			    ((v & 0xff) << 8);
+		else
+			cpu->r[n] = (cpu->r[n] & ~0xffULL) | (v & 0xff);
+		break;
+	case 2:
+		cpu->r[n] = (cpu->r[n] & ~0xffffULL) | (v & 0xffff);
+		break;
+	case 4:
+		cpu->r[n] = (uint32_t)v;
+		break;
+	default:
+		cpu->r[n] = v;
+	}
+}
+
+/* ---- faults (except.c) ---- */
+__attribute__((noreturn)) void emu_fault(struct emu_cpu *cpu, int vec,
+    uint32_t err);
+__attribute__((noreturn)) void emu_fault_noerr(struct emu_cpu *cpu, int vec);
+/* #UD for an instruction lhyve does not implement yet (counted). */
+__attribute__((noreturn)) void emu_unimpl(struct emu_cpu *cpu);
+/* Leave vm_run with cpu->exit_vme (after a VMEXIT_ABORT verdict etc.). */
+__attribute__((noreturn)) void emu_exit_longjmp(struct emu_cpu *cpu);
+/*
+ * Deliver an exception or interrupt: through the IVT in real mode, the
+ * IDT otherwise.  soft: INT n / INT3 / INTO (DPL check, no error code);
+ * next_rip is the return address pushed for traps and soft interrupts.
+ */
+void emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
+    bool soft, uint64_t ret_rip);
+/* Handle an exception raised during execution (longjmp target side). */
+void emu_exception(struct emu_cpu *cpu, int vec, bool has_err,
+    uint32_t err);
+bool emu_vec_has_err(int vec);
+
+/* ---- mode (system.c) ---- */
+void emu_update_mode(struct emu_cpu *cpu);
+void emu_set_cpl(struct emu_cpu *cpu, int cpl);
+int emu_set_cr(struct emu_cpu *cpu, int n, uint64_t val, bool check);
+int emu_wrmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t val,
+    bool *owned);
+int emu_rdmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t *val);
+void emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub,
+    uint32_t r[4]);
+uint64_t emu_rdtsc(struct emu_cpu *cpu);
+
+/* ---- segments (seg.c) ---- */
+void emu_load_seg(struct emu_cpu *cpu, int sr, uint16_t sel);
+/* Read the 8-byte descriptor for sel from the GDT/LDT; #GP(sel) if out
+ * of the table. */
+uint64_t emu_read_desc(struct emu_cpu *cpu, uint16_t sel, int vec);
+uint32_t emu_desc_access(uint64_t d);
+uint64_t emu_desc_base(uint64_t d);
+uint32_t emu_desc_limit(uint64_t d);
+/* Load CS for a far transfer to sel with the descriptor d at new cpl. */
+void emu_load_cs_desc(struct emu_cpu *cpu, uint16_t sel, uint64_t d,
+    int cpl);
+void emu_set_seg_cache(struct emu_cpu *cpu, int sr, uint16_t sel,
+    uint64_t d);
+void emu_seg_real(struct emu_cpu *cpu, int sr, uint16_t sel);
+
+/* ---- MMU (mmu.c) ---- */
+#define ACC_R	0
+#define ACC_W	1
+#define ACC_X	2
+/* linear address for seg:off, with the segment's limit and type checks */
+uint64_t emu_linear_slow(struct emu_cpu *cpu, int sr, uint64_t off,
+    int size, int acc);
+uint64_t emu_read_slow(struct emu_cpu *cpu, uint64_t la, int size,
+    bool sys);
+void emu_write_slow(struct emu_cpu *cpu, uint64_t la, int size,
+    uint64_t val, bool sys);
+/* Fill the TLB for la (may fault), return the entry. */
+struct emu_tlbe *emu_tlb_fill(struct emu_cpu *cpu, uint64_t la, int acc,
+    bool sys);
+void emu_tlb_flush(struct emu_cpu *cpu);
+void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t la);
+void emu_tlb_flush_write(struct emu_cpu *cpu);
+/* guest-physical access (RAM, ROM, MMIO exits) */
+uint64_t emu_phys_read(struct emu_cpu *cpu, uint64_t gpa, int size);
+void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, int size,
+    uint64_t val);
+/* Page-info word for gpa (NULL if not RAM/ROM). */
+_Atomic uint32_t *emu_pinfo(struct emu_vm *vm, struct vmctx *ctx,
+    uint64_t gpa);
+void emu_code_invalidate(struct emu_cpu *cpu, _Atomic uint32_t *pi);
+int emu_mem_layout(struct vmctx *ctx);
+void emu_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len);
+/* Translate la for acc (faults), returning the physical address. */
+uint64_t emu_translate(struct emu_cpu *cpu, uint64_t la, int acc, bool sys);
+
+/* Synchronous exit to lhyve's exit handler; returns its verdict. */
+int emu_exit_call(struct emu_cpu *cpu, struct vm_exit *vme);
+
+static inline uint64_t
+emu_linear(struct emu_cpu *cpu, int sr, uint64_t off, int size, int acc)
+{
+	if (likely(cpu->long64)) {
+		uint64_t la = off;
+		if (sr >= EMU_FS && sr <= EMU_GS)
+			la += cpu->seg[sr].base;
+		/* canonical check, SDM 3A §3.3.7.1 */
+		if (unlikely((uint64_t)((int64_t)(la << 16) >> 16) != la))
+			return (emu_linear_slow(cpu, sr, off, size, acc));
+		return (la);
+	}
+	return (emu_linear_slow(cpu, sr, off, size, acc));
+}
+
+static inline uint64_t
+emu_ld(const void *p, int size)
+{
+	switch (size) {
+	case 1: return (*(const uint8_t *)p);
+	case 2: { uint16_t v; memcpy(&v, p, 2); return (v); }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return (v); }
+	}
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return (v);
+}
+
+static inline void
+emu_st(void *p, int size, uint64_t v)
+{
+	switch (size) {
+	case 1: *(uint8_t *)p = v; return;
+	case 2: { uint16_t w = v; memcpy(p, &w, 2); return; }
+	case 4: { uint32_t w = v; memcpy(p, &w, 4); return; }
+	}
+	memcpy(p, &v, 8);
+}
+
+/* Read size bytes at linear address la: a TLB hit is a compare and an add. */
+static inline uint64_t
+emu_read_la(struct emu_cpu *cpu, uint64_t la, int size)
+{
+	struct emu_tlbe *e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
+
+	if (likely(e->tag_r == (la & EMU_PAGE_MASK) &&
+	    (la & 0xfff) <= 0x1000u - size))
+		return (emu_ld((void *)(uintptr_t)(la + e->addend), size));
+	return (emu_read_slow(cpu, la, size, false));
+}
+
+static inline void
+emu_write_la(struct emu_cpu *cpu, uint64_t la, int size, uint64_t v)
+{
+	struct emu_tlbe *e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
+
+	if (likely(e->tag_w == (la & EMU_PAGE_MASK) &&
+	    (la & 0xfff) <= 0x1000u - size)) {
+		emu_st((void *)(uintptr_t)(la + e->addend), size, v);
+		return;
+	}
+	emu_write_slow(cpu, la, size, v, false);
+}
+
+static inline uint64_t
+emu_read(struct emu_cpu *cpu, int sr, uint64_t off, int size)
+{
+	return (emu_read_la(cpu, emu_linear(cpu, sr, off, size, ACC_R), size));
+}
+
+static inline void
+emu_write(struct emu_cpu *cpu, int sr, uint64_t off, int size, uint64_t v)
+{
+	emu_write_la(cpu, emu_linear(cpu, sr, off, size, ACC_W), size, v);
+}
+
+/*
+ * A memory operand for read-modify-write: translated once for writing.
+ * p is the host pointer on the fast path (usable for LOCK'd host atomics),
+ * or NULL, then la goes through the slow path.
+ */
+struct emu_mref {
+	void *p;
+	uint64_t la;
+	int size;
+};
+
+static inline void
+emu_mref_get(struct emu_cpu *cpu, struct emu_mref *m, int sr, uint64_t off,
+    int size)
+{
+	uint64_t la = emu_linear(cpu, sr, off, size, ACC_W);
+	struct emu_tlbe *e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
+
+	m->la = la;
+	m->size = size;
+	if (likely(e->tag_w == (la & EMU_PAGE_MASK) &&
+	    (la & 0xfff) <= 0x1000u - size))
+		m->p = (void *)(uintptr_t)(la + e->addend);
+	else
+		m->p = NULL;
+}
+
+static inline uint64_t
+emu_mref_read(struct emu_cpu *cpu, struct emu_mref *m)
+{
+	if (m->p != NULL)
+		return (emu_ld(m->p, m->size));
+	return (emu_read_slow(cpu, m->la, m->size, false));
+}
+
+static inline void
+emu_mref_write(struct emu_cpu *cpu, struct emu_mref *m, uint64_t v)
+{
+	if (m->p != NULL)
+		emu_st(m->p, m->size, v);
+	else
+		emu_write_slow(cpu, m->la, m->size, v, false);
+}
+
+/* Compare-and-swap on a fast-path mref (LOCK prefix); true on success. */
+static inline bool
+emu_mref_cas(struct emu_mref *m, uint64_t old, uint64_t new)
+{
+	switch (m->size) {
+	case 1: {
+		uint8_t o = old;
+		return (__atomic_compare_exchange_n((uint8_t *)m->p, &o,
+		    (uint8_t)new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	}
+	case 2: {
+		uint16_t o = old;
+		return (__atomic_compare_exchange_n((uint16_t *)m->p, &o,
+		    (uint16_t)new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	}
+	case 4: {
+		uint32_t o = old;
+		return (__atomic_compare_exchange_n((uint32_t *)m->p, &o,
+		    (uint32_t)new, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+	}
+	}
+	uint64_t o = old;
+	return (__atomic_compare_exchange_n((uint64_t *)m->p, &o, new, false,
+	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+}
+
+/* System-structure accesses (GDT, IDT, TSS) are supervisor accesses
+ * whatever the CPL (SDM 3A §4.6 "implicit supervisor-mode accesses"). */
+static inline uint64_t
+emu_read_sys(struct emu_cpu *cpu, uint64_t la, int size)
+{
+	return (emu_read_slow(cpu, la, size, true));
+}
+
+static inline void
+emu_write_sys(struct emu_cpu *cpu, uint64_t la, int size, uint64_t v)
+{
+	emu_write_slow(cpu, la, size, v, true);
+}
+
+/* ---- operands of a decoded instruction ---- */
+
+static inline uint64_t
+emu_amask(int addrsize)
+{
+	return (addrsize == 8 ? ~0ULL : addrsize == 4 ? 0xffffffffULL :
+	    0xffffULL);
+}
+
+/* Effective address (offset within the segment) of a ModRM memory operand. */
+static inline uint64_t
+emu_ea(struct emu_cpu *cpu, const struct emu_op *op)
+{
+	const struct emu_insn *i = &op->i;
+	uint64_t a;
+
+	if (i->addrsize == 2) {
+		static const int8_t b16[8] = { R_BX, R_BX, R_BP, R_BP, -1, -1,
+		    R_BP, R_BX };
+		static const int8_t x16[8] = { R_SI, R_DI, R_SI, R_DI, R_SI,
+		    R_DI, -1, -1 };
+		int rm = i->rm16 & 7;
+		a = (uint64_t)i->disp;
+		if (!(i->mod == 0 && rm == 6) && b16[rm] >= 0)
+			a += cpu->r[(int)b16[rm]];
+		if (x16[rm] >= 0)
+			a += cpu->r[(int)x16[rm]];
+		return (a & 0xffff);
+	}
+	a = (uint64_t)i->disp;
+	if (i->riprel)
+		a += cpu->rip + i->len;
+	else if (i->base != EMU_REG_NONE)
+		a += cpu->r[i->base];
+	if (i->index != EMU_REG_NONE)
+		a += cpu->r[i->index] << i->scale;
+	return (i->addrsize == 4 ? (a & 0xffffffffULL) : a);
+}
+
+static inline uint64_t
+emu_rm_read(struct emu_cpu *cpu, const struct emu_op *op, int size)
+{
+	if (op->i.mod == 3)
+		return (emu_getreg(cpu, op->i.rm, size, op->i.rex));
+	return (emu_read(cpu, op->seg, emu_ea(cpu, op), size));
+}
+
+static inline void
+emu_rm_write(struct emu_cpu *cpu, const struct emu_op *op, int size,
+    uint64_t v)
+{
+	if (op->i.mod == 3)
+		emu_setreg(cpu, op->i.rm, size, op->i.rex, v);
+	else
+		emu_write(cpu, op->seg, emu_ea(cpu, op), size, v);
+}
+
+static inline uint64_t
+emu_reg_read(struct emu_cpu *cpu, const struct emu_op *op, int size)
+{
+	return (emu_getreg(cpu, op->i.reg, size, op->i.rex));
+}
+
+static inline void
+emu_reg_write(struct emu_cpu *cpu, const struct emu_op *op, int size,
+    uint64_t v)
+{
+	emu_setreg(cpu, op->i.reg, size, op->i.rex, v);
+}
+
+/* The immediate truncated to size (the decoder sign-extends it). */
+static inline uint64_t
+emu_imm(const struct emu_op *op, int size)
+{
+	return ((uint64_t)op->i.imm & emu_mask(size));
+}
+
+/* ---- the stack ---- */
+static inline uint64_t
+emu_sp_mask(struct emu_cpu *cpu)
+{
+	return (emu_amask(cpu->stack_size));
+}
+
+static inline void
+emu_push(struct emu_cpu *cpu, int size, uint64_t v)
+{
+	uint64_t m = emu_sp_mask(cpu);
+	uint64_t sp = (cpu->r[R_SP] - size) & m;
+
+	emu_write(cpu, EMU_SS, sp, size, v);
+	cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | sp;
+}
+
+static inline uint64_t
+emu_pop(struct emu_cpu *cpu, int size)
+{
+	uint64_t m = emu_sp_mask(cpu);
+	uint64_t sp = cpu->r[R_SP] & m;
+	uint64_t v = emu_read(cpu, EMU_SS, sp, size);
+
+	cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + size) & m);
+	return (v);
+}
+
+/* ---- instruction flow ---- */
+
+/* Finish a straight-line instruction and go on with the next op. */
+static inline const struct emu_op *
+emu_next(struct emu_cpu *cpu, const struct emu_op *op)
+{
+	cpu->rip += op->i.len;
+	return (op + 1);
+}
+
+/* Mask a branch target to the operand size (SDM: EIP/IP truncation). */
+static inline const struct emu_op *
+emu_branch(struct emu_cpu *cpu, uint64_t target, int opsize)
+{
+	if (opsize == 2)
+		target &= 0xffff;
+	else if (opsize == 4)
+		target &= 0xffffffff;
+	cpu->rip = target;
+	return (NULL);
+}
+
+/* ---- handler tables (optable.c) ---- */
+#define EMU_F_BYTE	0x01	/* byte operand */
+#define EMU_F_TERM	0x02	/* ends a block */
+#define EMU_F_LOCK	0x04	/* LOCK allowed (with a memory destination) */
+#define EMU_F_D64	0x08	/* 64-bit default operand size in long mode */
+#define EMU_F_F64	0x10	/* operand size forced to 64 in long mode */
+#define EMU_F_GROUP	0x20	/* aux = group index: look up by ModRM.reg */
+#define EMU_F_MEM	0x40	/* ModRM must be a memory operand */
+#define EMU_F_REG	0x80	/* ModRM must be a register */
+#define EMU_F_NO64	0x100	/* invalid in 64-bit mode */
+
+struct emu_opdesc {
+	emu_handler_t fn;
+	uint16_t flags;
+	uint8_t aux;
+};
+
+/* Pick the handler for a decoded instruction and fill in op. */
+int emu_op_setup(struct emu_cpu *cpu, struct emu_op *op, int mode);
+
+/* handlers shared across files */
+const struct emu_op *emu_h_ud(struct emu_cpu *, const struct emu_op *);
+const struct emu_op *emu_h_unimpl(struct emu_cpu *, const struct emu_op *);
+const struct emu_op *emu_h_gp0(struct emu_cpu *, const struct emu_op *);
+const struct emu_op *emu_h_end(struct emu_cpu *, const struct emu_op *);
+
+/* ---- decoded-instruction cache (cache.c) ---- */
+int emu_cache_init(struct emu_cpu *cpu);
+void emu_cache_fini(struct emu_cpu *cpu);
+void emu_cache_flush(struct emu_cpu *cpu);
+/* The block at the current CS:RIP (may fault on the fetch). */
+const struct emu_block *emu_cache_lookup(struct emu_cpu *cpu);
+
+/* ---- port I/O (system.c) ---- */
+uint32_t emu_port_in(struct emu_cpu *cpu, uint16_t port, int size);
+void emu_port_out(struct emu_cpu *cpu, uint16_t port, int size,
+    uint32_t v);
+void emu_io_check(struct emu_cpu *cpu, uint16_t port, int size);
+
+/* vCPU reset state (emu_backend.c) */
+void emu_cpu_reset(struct emu_cpu *cpu);
+
+#endif /* LHYVE_EMU_CPU_H */

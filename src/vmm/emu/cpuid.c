@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cpuid.c: the CPU model the emu backend presents (docs CPU-MODEL.md): the
+ * CPUID leaves, the MSRs the backend owns (the rest exit to lhyve, where
+ * x86.strictmsr decides), and the TSC, which runs from the host monotonic
+ * clock at a fixed advertised frequency.
+ */
+#include <time.h>
+
+#include "vmm/emu/cpu.h"
+
+/* the advertised TSC: 2 GHz from a 25 MHz crystal (CPUID 0x15/0x16) */
+#define EMU_TSC_HZ	2000000000ULL
+#define EMU_CRYSTAL_HZ	25000000U
+
+/* family 6, model 0x3A, stepping 9 (an Ivy Bridge signature) */
+#define EMU_SIGNATURE	0x000306a9U
+
+uint64_t
+emu_rdtsc(struct emu_cpu *cpu)
+{
+	struct timespec ts;
+	uint64_t ns;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	return (ns * (EMU_TSC_HZ / 1000000000ULL) + cpu->tsc_offset);
+}
+
+static void
+str4(uint32_t *r, const char *s)
+{
+	memcpy(r, s, 4);
+}
+
+static int
+log2_up(int n)
+{
+	int b = 0;
+
+	while ((1 << b) < n)
+		b++;
+	return (b);
+}
+
+void
+emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	int ncpu = cpu->ctx->ncpus, id = cpu->vcpu->id;
+	static const char brand[48] = "lhyve emu x86-64 CPU";
+
+	r[0] = r[1] = r[2] = r[3] = 0;
+	switch (leaf) {
+	case 0:
+		r[0] = 0x16;
+		str4(&r[1], "Genu");
+		str4(&r[3], "ineI");
+		str4(&r[2], "ntel");
+		break;
+	case 1:
+		r[0] = EMU_SIGNATURE;
+		/* APIC ID, logical count, CLFLUSH size in 8-byte units */
+		r[1] = ((uint32_t)id << 24) | ((ncpu & 0xff) << 16) | (8 << 8);
+		/*
+		 * ECX: SSE3, SSSE3, CX16, x2APIC when enabled, HYPERVISOR.
+		 * XXX: TSC-deadline (24) once the LAPIC exists (issue 5).
+		 */
+		r[2] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 31);
+		if (cpu->x2apic == X2APIC_ENABLED)
+			r[2] |= 1u << 21;
+		/*
+		 * EDX: FPU PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT CLFSH
+		 * MMX FXSR SSE SSE2 (+HTT).  XXX: the x87/SSE execution units
+		 * come with their own issue; verify_cpu requires the bits.
+		 */
+		r[3] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) |
+		    (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) |
+		    (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) |
+		    (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26);
+		if (ncpu > 1)
+			r[3] |= 1u << 28;
+		break;
+	case 6:
+		r[0] = 1u << 2;		/* ARAT */
+		break;
+	case 0xb:
+		/* x2APIC topology: one thread per core, ncpu cores */
+		r[3] = id;
+		if (sub == 0) {
+			r[0] = 0;
+			r[1] = 1;
+			r[2] = (1u << 8) | sub;
+		} else if (sub == 1) {
+			r[0] = log2_up(ncpu);
+			r[1] = ncpu;
+			r[2] = (2u << 8) | sub;
+		} else {
+			r[2] = sub & 0xff;
+		}
+		break;
+	case 0x15:
+		r[0] = 1;
+		r[1] = EMU_TSC_HZ / EMU_CRYSTAL_HZ;
+		r[2] = EMU_CRYSTAL_HZ;
+		break;
+	case 0x16:
+		r[0] = EMU_TSC_HZ / 1000000;
+		r[1] = EMU_TSC_HZ / 1000000;
+		r[2] = 100;
+		break;
+	case 0x80000000:
+		r[0] = 0x80000008;
+		break;
+	case 0x80000001:
+		r[2] = 1u << 0;		/* LAHF/SAHF in 64-bit mode */
+		/* SYSCALL, NX, RDTSCP, LM */
+		r[3] = (1u << 11) | (1u << 20) | (1u << 27) | (1u << 29);
+		break;
+	case 0x80000002:
+	case 0x80000003:
+	case 0x80000004:
+		memcpy(r, brand + (leaf - 0x80000002) * 16, 16);
+		break;
+	case 0x80000007:
+		r[3] = 1u << 8;		/* invariant TSC */
+		break;
+	case 0x80000008:
+		r[0] = 39 | (48 << 8);	/* physical, linear address bits */
+		break;
+	}
+}
+
+/* MSR numbers (SDM vol. 4) */
+#define MSR_TSC			0x10
+#define MSR_APIC_BASE		0x1b
+#define MSR_BIOS_SIGN		0x8b
+#define MSR_SYSENTER_CS		0x174
+#define MSR_SYSENTER_ESP	0x175
+#define MSR_SYSENTER_EIP	0x176
+#define MSR_MISC_ENABLE		0x1a0
+#define MSR_PAT			0x277
+#define MSR_EFER		0xc0000080
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SFMASK		0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KGS_BASE		0xc0000102
+#define MSR_TSC_AUX		0xc0000103
+
+static bool
+canonical(uint64_t v)
+{
+	return ((uint64_t)((int64_t)(v << 16) >> 16) == v);
+}
+
+/* 0 with *val for an owned MSR, -1 if lhyve's exit handler decides. */
+int
+emu_rdmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_TSC: *val = emu_rdtsc(cpu); break;
+	case MSR_APIC_BASE: *val = cpu->apic_base; break;
+	case MSR_BIOS_SIGN: *val = 0; break;
+	case MSR_SYSENTER_CS: *val = cpu->sysenter_cs; break;
+	case MSR_SYSENTER_ESP: *val = cpu->sysenter_esp; break;
+	case MSR_SYSENTER_EIP: *val = cpu->sysenter_eip; break;
+	case MSR_MISC_ENABLE: *val = cpu->misc_enable; break;
+	case MSR_PAT: *val = cpu->pat; break;
+	case MSR_EFER: *val = cpu->efer; break;
+	case MSR_STAR: *val = cpu->star; break;
+	case MSR_LSTAR: *val = cpu->lstar; break;
+	case MSR_CSTAR: *val = cpu->cstar; break;
+	case MSR_SFMASK: *val = cpu->sfmask; break;
+	case MSR_FS_BASE: *val = cpu->seg[EMU_FS].base; break;
+	case MSR_GS_BASE: *val = cpu->seg[EMU_GS].base; break;
+	case MSR_KGS_BASE: *val = cpu->kgs_base; break;
+	case MSR_TSC_AUX: *val = cpu->tsc_aux; break;
+	default:
+		return (-1);
+	}
+	return (0);
+}
+
+/* Returns -1 when the guest gets #GP(0); *owned false: ask lhyve. */
+int
+emu_wrmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t val, bool *owned)
+{
+	uint64_t old;
+
+	*owned = true;
+	switch (msr) {
+	case MSR_TSC:
+		cpu->tsc_offset = 0;
+		cpu->tsc_offset = val - emu_rdtsc(cpu);
+		break;
+	case MSR_APIC_BASE:
+		/* XXX: relocating the LAPIC and x2APIC come with issue 5 */
+		if (val & ~(0xfffff000ULL | 0xd00ULL))
+			return (-1);
+		cpu->apic_base = (cpu->apic_base & ~0xc00ULL) | (val & 0xc00);
+		break;
+	case MSR_BIOS_SIGN:
+		break;
+	case MSR_SYSENTER_CS: cpu->sysenter_cs = val & 0xffff; break;
+	case MSR_SYSENTER_ESP:
+	case MSR_SYSENTER_EIP:
+		if (!canonical(val))
+			return (-1);
+		if (msr == MSR_SYSENTER_ESP)
+			cpu->sysenter_esp = val;
+		else
+			cpu->sysenter_eip = val;
+		break;
+	case MSR_MISC_ENABLE: cpu->misc_enable = val; break;
+	case MSR_PAT:
+		/* each byte a valid memory type: 0, 1, 4, 5, 6, 7 */
+		for (int i = 0; i < 8; i++) {
+			unsigned t = (val >> (8 * i)) & 0xff;
+			if (t > 7 || t == 2 || t == 3)
+				return (-1);
+		}
+		cpu->pat = val;
+		break;
+	case MSR_EFER:
+		old = cpu->efer;
+		if (val & ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA |
+		    EFER_NXE))
+			return (-1);
+		if ((cpu->cr0 & CR0_PG) && ((val ^ old) & EFER_LME))
+			return (-1);
+		/* LMA is read-only: the CPU sets it */
+		cpu->efer = (val & ~(uint64_t)EFER_LMA) | (old & EFER_LMA);
+		if ((val ^ old) & EFER_NXE)
+			emu_tlb_flush(cpu);
+		emu_update_mode(cpu);
+		break;
+	case MSR_STAR: cpu->star = val; break;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		if (!canonical(val))
+			return (-1);
+		if (msr == MSR_LSTAR)
+			cpu->lstar = val;
+		else
+			cpu->cstar = val;
+		break;
+	case MSR_SFMASK: cpu->sfmask = val & 0xffffffff; break;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KGS_BASE:
+		if (!canonical(val))
+			return (-1);
+		if (msr == MSR_FS_BASE)
+			cpu->seg[EMU_FS].base = val;
+		else if (msr == MSR_GS_BASE)
+			cpu->seg[EMU_GS].base = val;
+		else
+			cpu->kgs_base = val;
+		break;
+	case MSR_TSC_AUX: cpu->tsc_aux = val & 0xffffffff; break;
+	default:
+		*owned = false;
+		break;
+	}
+	return (0);
+}

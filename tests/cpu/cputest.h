@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cputest.h: the CPU differential tester's shared types: instruction forms
+ * (the data-driven table), test cases (instruction bytes plus a register,
+ * flag and memory state), results, and the three parts that produce them:
+ * the generator, the native runner (the host CPU as oracle) and the
+ * emulator runner (lhyve's emu backend through vmm.h only).
+ */
+#ifndef LHYVE_CPUTEST_H
+#define LHYVE_CPUTEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * The fixed layout both runs share (guest-physical == guest-linear ==
+ * host-virtual in the native child).  Below 4 GiB so that 32-bit address
+ * size (0x67) and disp32-absolute forms reach it; above the boot GDT and
+ * page tables x86_setup_long() puts at 0x1000-0x7fff.
+ */
+#define CT_CODE_ADDR	0x100000ULL	/* the instruction, then the tail */
+#define CT_MEM_ADDR	0x200000ULL	/* scratch: data page + stack page */
+#define CT_MEM_SIZE	0x2000
+#define CT_STACK_PAGE	(CT_MEM_ADDR + 0x1000)
+#define CT_IDT_ADDR	0x10000ULL	/* guest only: IDT and its stubs */
+#define CT_STUB_ADDR	0x11000ULL
+#define CT_MAX_INSN	16
+
+/* Ports the guest reports through (guest side only). */
+#define CT_PORT_DONE	0x80		/* the instruction completed */
+#define CT_PORT_VEC	0xc0		/* 0xc0 + vector: an exception */
+
+/* GPRs in encoding order (ModRM reg/rm numbering). */
+enum { R_AX, R_CX, R_DX, R_BX, R_SP, R_BP, R_SI, R_DI, R_R8, R_R9, R_R10,
+    R_R11, R_R12, R_R13, R_R14, R_R15 };
+
+/* RFLAGS bits the tester sets and compares (SDM vol. 1 §3.4.3). */
+#define FL_CF	0x0001u
+#define FL_PF	0x0004u
+#define FL_AF	0x0010u
+#define FL_ZF	0x0040u
+#define FL_SF	0x0080u
+#define FL_OF	0x0800u
+#define FL_DF	0x0400u
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+#define FL_ALL	(FL_ARITH | FL_DF)
+
+struct ct_state {
+	uint64_t gpr[16];
+	uint64_t rip;
+	uint64_t rflags;
+};
+
+/* ---- forms ---- */
+
+/* How the operands are encoded. */
+enum ct_enc {
+	ENC_NONE,	/* opcode only (implicit operands) */
+	ENC_MODRM,	/* ModRM: reg field is a register operand */
+	ENC_DIGIT,	/* ModRM: reg field is the opcode extension /digit */
+	ENC_OPREG,	/* register in the opcode's low 3 bits (+REX.B) */
+	ENC_MOFFS,	/* A0-A3: 64-bit absolute address */
+};
+
+/* Which r/m operands a ModRM form takes. */
+enum ct_rm { RM_ANY, RM_REG, RM_MEM };
+
+/*
+ * Semantic class: decides the generator's constraints (counts, divisors,
+ * bit offsets, string ranges) and which flags the SDM leaves undefined.
+ */
+enum ct_cls {
+	C_NONE,		/* no flags changed, nothing special */
+	C_ARITH,	/* all six arithmetic flags defined */
+	C_LOGIC,	/* AF undefined (AND/OR/XOR/TEST) */
+	C_SHIFT,	/* SHL/SHR/SAR: depends on the count */
+	C_ROT,		/* ROL/ROR */
+	C_RCX,		/* RCL/RCR */
+	C_SHXD,		/* SHLD/SHRD */
+	C_MUL,		/* SF ZF AF PF undefined */
+	C_DIV,		/* all six undefined; #DE */
+	C_BT,		/* OF SF AF PF undefined, CF defined, ZF kept */
+	C_BTMEM,	/* BT* r/m, r: the bit offset reaches outside the operand */
+	C_BS,		/* BSF/BSR: only ZF defined */
+	C_LEA,		/* no memory access: any address */
+	C_STR,		/* string instruction: RSI/RDI/RCX in the scratch */
+	C_STACK,	/* uses the stack: no RSP-based memory operand */
+	C_XLAT,
+};
+
+struct ct_form {
+	const char *name;	/* unique, no spaces: e.g. add_rm32_r32 */
+	uint8_t pfx[2];		/* legacy prefixes before 66/REX (0 = none) */
+	uint8_t opc[3];
+	uint8_t nopc;
+	uint8_t osz;		/* operand size 1, 2, 4, 8 */
+	uint8_t enc;		/* enum ct_enc */
+	uint8_t digit;		/* ENC_DIGIT: the /digit */
+	uint8_t rm;		/* enum ct_rm */
+	uint8_t imm;		/* immediate bytes */
+	uint8_t cls;		/* enum ct_cls */
+	uint8_t op;		/* class detail: shift kind, SHLD vs SHRD ... */
+	uint8_t cnt;		/* count source for shifts (CNT_*) */
+	uint8_t msz;		/* memory operand size if not osz */
+	uint8_t d64;		/* 64-bit by default (push/pop): no REX.W */
+	uint8_t regw;		/* size of the ModRM.reg operand if not osz */
+};
+
+#define CNT_NONE 0
+#define CNT_ONE	1
+#define CNT_CL	2
+#define CNT_IMM	3
+
+/* The shift/rotate op numbers are the /digit of C0/C1/D0-D3. */
+#define SH_ROL 0
+#define SH_ROR 1
+#define SH_RCL 2
+#define SH_RCR 3
+#define SH_SHL 4
+#define SH_SHR 5
+#define SH_SAR 7
+
+extern struct ct_form *ct_forms;
+extern int ct_nforms;
+/* Build the table; 0 or -1. */
+int ct_forms_init(void);
+
+/* ---- cases ---- */
+
+#define CT_PATCH_MAX 320
+
+struct ct_patch {
+	uint16_t off;		/* from CT_MEM_ADDR */
+	uint16_t len;
+	uint8_t bytes[CT_PATCH_MAX];
+};
+
+struct ct_case {
+	struct ct_state in;
+	uint8_t insn[CT_MAX_INSN];
+	uint8_t len;
+	uint16_t flagmask;	/* RFLAGS bits compared (FL_ALL minus undefined) */
+	int npatch;
+	struct ct_patch patch[2];	/* on top of the per-form background */
+};
+
+/* Deterministic PRNG (xoshiro256**). */
+struct ct_rng {
+	uint64_t s[4];
+};
+void ct_rng_seed(struct ct_rng *r, uint64_t seed);
+uint64_t ct_rng_next(struct ct_rng *r);
+uint64_t ct_rng_below(struct ct_rng *r, uint64_t n);
+
+/* Fill the per-form memory background (CT_MEM_SIZE bytes). */
+void ct_gen_background(struct ct_rng *r, uint8_t *mem);
+/* Generate one case of form f.  0, or -1 (the form is malformed). */
+int ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c);
+/* Apply a case's patches to a copy of the background. */
+void ct_case_memory(const struct ct_case *c, const uint8_t *bg, uint8_t *mem);
+
+/* ---- results ---- */
+
+enum ct_status {
+	ST_OK,			/* ran to the end, or faulted with a vector */
+	ST_NATIVE_CRASH,	/* the native child died: tester bug */
+	ST_EMU_UNIMPL,		/* the emulator raised #UD for "not yet" */
+	ST_EMU_HANG,		/* the emulator did not report back in time */
+	ST_EMU_ERROR,		/* vm_run failed or an unexpected exit */
+};
+
+struct ct_result {
+	struct ct_state st;	/* at the end, or at the fault */
+	int vector;		/* -1: no exception */
+	int status;		/* enum ct_status */
+	uint64_t end_rip;	/* RIP where the instruction ended */
+	char why[96];
+	uint8_t mem[CT_MEM_SIZE];
+};
+
+/* ---- runners ---- */
+
+/*
+ * Run cases [0, n) natively in forked children (one per batch, restarted
+ * after a crash), results into res (which must be MAP_SHARED memory).
+ * 0 or -1.
+ */
+int ct_native_run(const struct ct_case *cases, int n, const uint8_t *bg,
+    struct ct_result *res);
+
+/* The emulator: one VM for the whole run. */
+int ct_emu_init(char *err, size_t errlen);
+void ct_emu_fini(void);
+void ct_emu_run(const struct ct_case *c, const uint8_t *bg,
+    struct ct_result *res);
+
+/* ---- comparing and reporting (report.c) ---- */
+
+/* What differed, per category, over one form's cases. */
+enum { D_NATIVE, D_UNIMPL, D_HANG, D_ERROR, D_VECTOR, D_RIP, D_GPR, D_FLAGS,
+    D_MEM, D_LAST };
+
+struct form_stats {
+	int cases, bad, faults;
+	int cat[D_LAST];
+};
+
+/* Where reports go (stdout, or a worker's per-form buffer). */
+extern FILE *ct_out;
+
+/*
+ * Compare native (a) and emulated (b) results of case c: a bit set of
+ * D_* categories; with verbose, print what differs.
+ */
+unsigned ct_compare(const struct ct_case *c, const struct ct_result *a,
+    const struct ct_result *b, bool verbose);
+/* Print case idx of f in full (b == NULL: no result, e.g. a crash). */
+void ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
+    const struct ct_result *a, const struct ct_result *b, bool self,
+    uint64_t seed);
+/* "k/n mismatch: gpr 3 rflags 1" */
+void ct_describe(const struct form_stats *st, char *buf, size_t len);
+/* objdump's text for the instruction, or "?" */
+void ct_disasm(const uint8_t *insn, int len, char *out, size_t outlen);
+
+#endif /* LHYVE_CPUTEST_H */

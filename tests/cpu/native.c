@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * native.c: the oracle.  Runs test cases on the host CPU in a forked child
+ * that maps the code page and scratch memory at the fixed addresses the
+ * guest uses, enters each case through native_stub.S and catches faults
+ * (SIGFPE, SIGSEGV, SIGILL, SIGBUS, SIGTRAP) as their vector.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "cputest.h"
+
+int ct_native_enter(const struct ct_state *in, uint64_t code);
+void ct_native_exit(void);
+void ct_native_fault(void);
+extern struct ct_state ct_native_out;
+extern char ct_native_tmpstack_top[];
+
+static struct ct_state fault_state;
+static int fault_vector;
+static char altstack[64 * 1024] __attribute__((aligned(16)));
+
+/* gregs[] index for each GPR in encoding order (sys/ucontext.h). */
+static const int greg_of[16] = {
+	REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+};
+
+static void
+fault_handler(int sig, siginfo_t *si, void *uctx)
+{
+	ucontext_t *uc = uctx;
+	greg_t *g = uc->uc_mcontext.gregs;
+	uint64_t rip = (uint64_t)g[REG_RIP];
+
+	/* A fault anywhere but the test code is a tester bug: die of it. */
+	if (rip - CT_CODE_ADDR >= 4096) {
+		struct sigaction dfl;
+
+		memset(&dfl, 0, sizeof(dfl));
+		dfl.sa_handler = SIG_DFL;
+		sigaction(sig, &dfl, NULL);
+		return;
+	}
+	for (int i = 0; i < 16; i++)
+		fault_state.gpr[i] = (uint64_t)g[greg_of[i]];
+	fault_state.rip = rip;
+	fault_state.rflags = (uint64_t)g[REG_EFL];
+	/* The kernel stores the hardware vector in the signal frame. */
+	fault_vector = (int)g[REG_TRAPNO];
+	g[REG_RIP] = (greg_t)(uintptr_t)ct_native_fault;
+	g[REG_RSP] = (greg_t)(uintptr_t)ct_native_tmpstack_top;
+	g[REG_EFL] &= ~(greg_t)(FL_DF | 0x100);		/* DF, TF */
+}
+
+/* The child's fixed mappings and handlers; 0 or -1. */
+static int
+child_setup(void)
+{
+	struct sigaction sa;
+	stack_t ss;
+	static const int sigs[] = { SIGSEGV, SIGFPE, SIGILL, SIGBUS, SIGTRAP };
+	void *p;
+
+	p = mmap((void *)CT_CODE_ADDR, 4096, PROT_READ | PROT_WRITE |
+	    PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != (void *)CT_CODE_ADDR) {
+		fprintf(stderr, "cputest: cannot map the code page at 0x%llx: "
+		    "%s\n", (unsigned long long)CT_CODE_ADDR, strerror(errno));
+		return (-1);
+	}
+	p = mmap((void *)CT_MEM_ADDR, CT_MEM_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (p != (void *)CT_MEM_ADDR) {
+		fprintf(stderr, "cputest: cannot map the scratch at 0x%llx: "
+		    "%s\n", (unsigned long long)CT_MEM_ADDR, strerror(errno));
+		return (-1);
+	}
+	ss.ss_sp = altstack;
+	ss.ss_size = sizeof(altstack);
+	ss.ss_flags = 0;
+	if (sigaltstack(&ss, NULL) != 0)
+		return (-1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fault_handler;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) != 0)
+			return (-1);
+	return (0);
+}
+
+/* Run cases [from, n) and store each result before the next one. */
+static void
+child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
+    struct ct_result *res, volatile int *progress)
+{
+	uint8_t *code = (uint8_t *)CT_CODE_ADDR;
+	uint8_t *mem = (uint8_t *)CT_MEM_ADDR;
+	uint64_t exitp = (uint64_t)(uintptr_t)ct_native_exit;
+
+	for (int i = from; i < n; i++) {
+		const struct ct_case *c = &cases[i];
+		struct ct_result *r = &res[i];
+		int len = c->len;
+
+		*progress = i;
+		memcpy(code, c->insn, len);
+		/* jmp *0(%rip); .quad ct_native_exit */
+		code[len] = 0xff;
+		code[len + 1] = 0x25;
+		memset(code + len + 2, 0, 4);
+		memcpy(code + len + 6, &exitp, 8);
+		ct_case_memory(c, bg, mem);
+		if (ct_native_enter(&c->in, CT_CODE_ADDR) == 0) {
+			r->st = ct_native_out;
+			r->st.rip = CT_CODE_ADDR + len;
+			r->vector = -1;
+		} else {
+			r->st = fault_state;
+			r->vector = fault_vector;
+		}
+		r->status = ST_OK;
+		r->end_rip = r->st.rip;
+		r->why[0] = '\0';
+		memcpy(r->mem, mem, CT_MEM_SIZE);
+	}
+	*progress = n;
+}
+
+int
+ct_native_run(const struct ct_case *cases, int n, const uint8_t *bg,
+    struct ct_result *res)
+{
+	volatile int *progress;
+	int from = 0;
+
+	progress = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (progress == MAP_FAILED)
+		return (-1);
+	while (from < n) {
+		pid_t pid;
+		int status;
+
+		*progress = from;
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0) {
+			munmap((void *)progress, 4096);
+			return (-1);
+		}
+		if (pid == 0) {
+			if (child_setup() != 0)
+				_exit(2);
+			child_run(cases, from, n, bg, res, progress);
+			_exit(0);
+		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+		    *progress >= n)
+			break;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+			munmap((void *)progress, 4096);
+			return (-1);
+		}
+		/* The case in progress killed the child: note it, go on. */
+		{
+			int bad = *progress;
+			struct ct_result *r = &res[bad];
+
+			memset(&r->st, 0, sizeof(r->st));
+			r->vector = -1;
+			r->status = ST_NATIVE_CRASH;
+			snprintf(r->why, sizeof(r->why), "native child died "
+			    "(status 0x%x)", status);
+			from = bad + 1;
+		}
+	}
+	munmap((void *)progress, 4096);
+	return (0);
+}

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# native_stub.S: enters the instruction under test on the host CPU with
+# every GPR and RFLAGS taken from a struct ct_state, and saves them all
+# again when the test code jumps back (or when a fault handler redirects
+# here).  Only RIP-relative addressing is used between the two points, so
+# no register has to be reserved for the stub.
+
+	.set	ST_RFLAGS, 136
+
+	.bss
+	.balign	64
+	.globl	ct_native_out
+ct_native_out:				# struct ct_state written on exit
+	.skip	144
+ct_host:				# host callee-saved registers + rsp
+	.skip	56
+ct_target:
+	.skip	8
+	.balign	16
+ct_tmpstack:
+	.skip	4096
+	.globl	ct_native_tmpstack_top
+ct_native_tmpstack_top:
+
+	.text
+# int ct_native_enter(const struct ct_state *in, uint64_t code)
+# Returns 0 when the code jumped to ct_native_exit, 1 after a fault.
+	.globl	ct_native_enter
+	.type	ct_native_enter, @function
+ct_native_enter:
+	movq	%rbx, ct_host+0(%rip)
+	movq	%rbp, ct_host+8(%rip)
+	movq	%r12, ct_host+16(%rip)
+	movq	%r13, ct_host+24(%rip)
+	movq	%r14, ct_host+32(%rip)
+	movq	%r15, ct_host+40(%rip)
+	movq	%rsp, ct_host+48(%rip)
+	movq	%rsi, ct_target(%rip)
+	# RFLAGS first (popfq needs a stack); the movs below keep it.
+	leaq	ct_native_tmpstack_top(%rip), %rsp
+	pushq	ST_RFLAGS(%rdi)
+	popfq
+	movq	0(%rdi), %rax
+	movq	8(%rdi), %rcx
+	movq	16(%rdi), %rdx
+	movq	24(%rdi), %rbx
+	movq	32(%rdi), %rsp
+	movq	40(%rdi), %rbp
+	movq	48(%rdi), %rsi
+	movq	64(%rdi), %r8
+	movq	72(%rdi), %r9
+	movq	80(%rdi), %r10
+	movq	88(%rdi), %r11
+	movq	96(%rdi), %r12
+	movq	104(%rdi), %r13
+	movq	112(%rdi), %r14
+	movq	120(%rdi), %r15
+	movq	56(%rdi), %rdi
+	jmp	*ct_target(%rip)
+	.size	ct_native_enter, .-ct_native_enter
+
+# The test code ends with "jmp *[rip]; .quad ct_native_exit".
+	.globl	ct_native_exit
+	.type	ct_native_exit, @function
+ct_native_exit:
+	movq	%rax, ct_native_out+0(%rip)
+	movq	%rcx, ct_native_out+8(%rip)
+	movq	%rdx, ct_native_out+16(%rip)
+	movq	%rbx, ct_native_out+24(%rip)
+	movq	%rsp, ct_native_out+32(%rip)
+	movq	%rbp, ct_native_out+40(%rip)
+	movq	%rsi, ct_native_out+48(%rip)
+	movq	%rdi, ct_native_out+56(%rip)
+	movq	%r8, ct_native_out+64(%rip)
+	movq	%r9, ct_native_out+72(%rip)
+	movq	%r10, ct_native_out+80(%rip)
+	movq	%r11, ct_native_out+88(%rip)
+	movq	%r12, ct_native_out+96(%rip)
+	movq	%r13, ct_native_out+104(%rip)
+	movq	%r14, ct_native_out+112(%rip)
+	movq	%r15, ct_native_out+120(%rip)
+	leaq	ct_native_tmpstack_top(%rip), %rsp
+	pushfq
+	popq	%rax
+	movq	%rax, ct_native_out+ST_RFLAGS(%rip)
+	xorl	%eax, %eax
+ct_restore:
+	movq	ct_host+0(%rip), %rbx
+	movq	ct_host+8(%rip), %rbp
+	movq	ct_host+16(%rip), %r12
+	movq	ct_host+24(%rip), %r13
+	movq	ct_host+32(%rip), %r14
+	movq	ct_host+40(%rip), %r15
+	movq	ct_host+48(%rip), %rsp
+	cld				# the C ABI wants DF clear
+	ret
+	.size	ct_native_exit, .-ct_native_exit
+
+# The fault handler points RIP here (RSP at the temporary stack).
+	.globl	ct_native_fault
+	.type	ct_native_fault, @function
+ct_native_fault:
+	movl	$1, %eax
+	jmp	ct_restore
+	.size	ct_native_fault, .-ct_native_fault
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * report.c: how the CPU tester compares a native and an emulated result
+ * and how it prints a case: instruction bytes with objdump's disassembly,
+ * the input state and memory, both outcomes and what differs, and the
+ * command line that reruns it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cputest.h"
+
+FILE *ct_out;
+
+static const char *const gpr_n[16] = { "rax", "rcx", "rdx", "rbx", "rsp",
+    "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
+    "r15" };
+static const char *const dcat_n[D_LAST] = { "native-crash",
+    "emu-unimplemented(#UD)", "emu-hang", "emu-error", "vector", "rip",
+    "gpr", "rflags", "memory" };
+
+/* One line of objdump's disassembly of the instruction, or "?". */
+void
+ct_disasm(const uint8_t *insn, int len, char *out, size_t outlen)
+{
+	char path[] = "/tmp/cputest-XXXXXX", cmd[256], line[256];
+	FILE *fp;
+	int fd;
+
+	snprintf(out, outlen, "?");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return;
+	if (write(fd, insn, len) != len) {
+		close(fd);
+		unlink(path);
+		return;
+	}
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m i386:x86-64 %s "
+	    "2>/dev/null", path);
+	fp = popen(cmd, "r");
+	if (fp != NULL) {
+		while (fgets(line, sizeof(line), fp) != NULL) {
+			char *t1, *t2;
+
+			if (strncmp(line, "   0:\t", 6) != 0)
+				continue;
+			t1 = strchr(line + 6, '\t');
+			if (t1 == NULL)
+				break;
+			t2 = t1 + 1;
+			t2[strcspn(t2, "\n")] = '\0';
+			for (char *s = t2; *s; s++)
+				if (*s == '\t')
+					*s = ' ';
+			snprintf(out, outlen, "%s", t2);
+			break;
+		}
+		pclose(fp);
+	}
+	unlink(path);
+}
+
+static const char *
+vec_name(int v, char *buf, size_t len)
+{
+	static const char *const n[32] = { "#DE", "#DB", "NMI", "#BP", "#OF",
+	    "#BR", "#UD", "#NM", "#DF", "#MF9", "#TS", "#NP", "#SS", "#GP",
+	    "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP" };
+
+	if (v < 0)
+		snprintf(buf, len, "none");
+	else if (v < 32 && n[v] != NULL)
+		snprintf(buf, len, "%s", n[v]);
+	else
+		snprintf(buf, len, "vector %d", v);
+	return (buf);
+}
+
+static void
+print_state(const char *tag, const struct ct_state *s)
+{
+	fprintf(ct_out, "#   %-7s", tag);
+	for (int i = 0; i < 16; i++) {
+		fprintf(ct_out, " %s=%016" PRIx64, gpr_n[i], s->gpr[i]);
+		if (i % 4 == 3 && i != 15)
+			fprintf(ct_out, "\n#          ");
+	}
+	fprintf(ct_out, "\n#           rip=%016" PRIx64 " rflags=%016" PRIx64 "\n",
+	    s->rip, s->rflags);
+}
+
+static void
+print_bytes(const char *tag, uint64_t addr, const uint8_t *p, int n)
+{
+	fprintf(ct_out, "#   %s %#" PRIx64 ":", tag, addr);
+	for (int i = 0; i < n; i++)
+		fprintf(ct_out, " %02x", p[i]);
+	fprintf(ct_out, "\n");
+}
+
+/*
+ * Compare native (a) and emulator (b) results of case c.  Returns a bit
+ * set of D_* categories; with verbose, prints what differs.
+ */
+unsigned
+ct_compare(const struct ct_case *c, const struct ct_result *a,
+    const struct ct_result *b, bool verbose)
+{
+	unsigned d = 0;
+	char v1[24], v2[24];
+	uint64_t skip_lo = 0, skip_hi = 0;
+	int first = -1, last = -1, nbytes = 0;
+
+	if (a->status == ST_NATIVE_CRASH) {
+		if (verbose)
+			fprintf(ct_out, "#   native: %s\n", a->why);
+		return (1u << D_NATIVE);
+	}
+	if (b->status != ST_OK) {
+		if (verbose)
+			fprintf(ct_out, "#   %s\n", b->why);
+		return (1u << (b->status == ST_EMU_UNIMPL ? D_UNIMPL :
+		    b->status == ST_EMU_HANG ? D_HANG : D_ERROR));
+	}
+	if (a->vector != b->vector) {
+		d |= 1u << D_VECTOR;
+		if (verbose)
+			fprintf(ct_out, "#   exception: native %s, emu %s\n",
+			    vec_name(a->vector, v1, sizeof(v1)),
+			    vec_name(b->vector, v2, sizeof(v2)));
+	}
+	if (a->st.rip != b->st.rip) {
+		d |= 1u << D_RIP;
+		if (verbose)
+			fprintf(ct_out, "#   rip: native %#" PRIx64 ", emu %#" PRIx64
+			    "\n", a->st.rip, b->st.rip);
+	}
+	for (int i = 0; i < 16; i++) {
+		if (a->st.gpr[i] == b->st.gpr[i])
+			continue;
+		d |= 1u << D_GPR;
+		if (verbose)
+			fprintf(ct_out, "#   %s: native %016" PRIx64 ", emu %016" PRIx64
+			    "\n", gpr_n[i], a->st.gpr[i], b->st.gpr[i]);
+	}
+	if ((a->st.rflags ^ b->st.rflags) & c->flagmask) {
+		d |= 1u << D_FLAGS;
+		if (verbose)
+			fprintf(ct_out, "#   rflags: native %#06" PRIx64 ", emu %#06"
+			    PRIx64 " (compared bits %#06x, differ %#06" PRIx64
+			    ")\n", a->st.rflags & FL_ALL, b->st.rflags & FL_ALL,
+			    c->flagmask,
+			    (a->st.rflags ^ b->st.rflags) & c->flagmask);
+	}
+	/*
+	 * After an exception the guest's gate pushed its frame below RSP
+	 * (the host used its signal stack): that window is not compared.
+	 */
+	if (a->vector >= 0) {
+		skip_hi = a->st.gpr[R_SP];
+		skip_lo = skip_hi - 64;
+	}
+	for (int i = 0; i < CT_MEM_SIZE; i++) {
+		uint64_t addr = CT_MEM_ADDR + i;
+
+		if (a->mem[i] == b->mem[i] ||
+		    (addr >= skip_lo && addr < skip_hi))
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		nbytes++;
+	}
+	if (nbytes > 0) {
+		d |= 1u << D_MEM;
+		if (verbose) {
+			int lo = first & ~15, n = 16;
+
+			if (last - lo < 32)
+				n = (last - lo + 16) & ~15;
+			if (n > 32)
+				n = 32;
+			fprintf(ct_out, "#   memory: %d bytes differ in %#" PRIx64 "-%#"
+			    PRIx64 "\n", nbytes, (uint64_t)CT_MEM_ADDR + first,
+			    (uint64_t)CT_MEM_ADDR + last);
+			print_bytes("native", CT_MEM_ADDR + lo, a->mem + lo, n);
+			print_bytes("emu   ", CT_MEM_ADDR + lo, b->mem + lo, n);
+		}
+	}
+	return (d);
+}
+
+/* Print one case in full: what to reproduce it with.  a == NULL: the
+ * input only; b == NULL: no emulator result. */
+void
+ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
+    const struct ct_result *a, const struct ct_result *b, bool self,
+    uint64_t seed)
+{
+	char dis[128], v[24];
+
+	ct_disasm(c->insn, c->len, dis, sizeof(dis));
+	fprintf(ct_out, "# %s case %d (seed %" PRIu64 "):", f->name, idx, seed);
+	for (int i = 0; i < c->len; i++)
+		fprintf(ct_out, " %02x", c->insn[i]);
+	fprintf(ct_out, "    %s\n", dis);
+	print_state("in", &c->in);
+	for (int i = 0; i < c->npatch; i++) {
+		const struct ct_patch *p = &c->patch[i];
+
+		for (int j = 0; j < p->len; j += 32)
+			print_bytes(j == 0 ? "mem in" : "      ",
+			    CT_MEM_ADDR + p->off + j, p->bytes + j,
+			    p->len - j < 32 ? p->len - j : 32);
+	}
+	if (a == NULL)
+		return;
+	fprintf(ct_out, "#   native: %s%s\n", a->vector >= 0 ?
+	    "exception " : "ran to the end", a->vector >= 0 ?
+	    vec_name(a->vector, v, sizeof(v)) : "");
+	print_state("native", &a->st);
+	if (b == NULL)
+		return;
+	if (b->status == ST_OK) {
+		fprintf(ct_out, "#   %s: %s%s\n", self ? "native2" : "emu",
+		    b->vector >= 0 ? "exception " : "ran to the end",
+		    b->vector >= 0 ? vec_name(b->vector, v, sizeof(v)) : "");
+		print_state(self ? "native2" : "emu", &b->st);
+	}
+	fprintf(ct_out, "# differences:\n");
+	ct_compare(c, a, b, true);
+	fprintf(ct_out, "#   rerun: build/tests/cpu/cputest --form %s --seed %"
+	    PRIu64 " --case %d\n", f->name, seed, idx);
+}
+
+void
+ct_describe(const struct form_stats *st, char *buf, size_t len)
+{
+	size_t o;
+
+	o = (size_t)snprintf(buf, len, "%d/%d mismatch:", st->bad, st->cases);
+	for (int k = 0; k < D_LAST && o < len; k++)
+		if (st->cat[k] != 0)
+			o += (size_t)snprintf(buf + o, len - o, " %s %d",
+			    dcat_n[k], st->cat[k]);
+}
+

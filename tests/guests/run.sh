@@ -1,0 +1,160 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# run.sh: the guest tier.  Boots each test guest (built by guests.mk) under
+# lhyve, on the emu backend always and on kvm when /dev/kvm is usable, and
+# checks its exact COM1 transcript (tests/guests/NAME.expect) and lhyve's
+# exit status; then checks that bad kernels are refused with status 4.
+#
+# Environment: LHYVE (default build/lhyve), GUEST_TIMEOUT (seconds per run,
+# default 120; it only catches hangs), GUESTS (space-separated names to run
+# only those).
+
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+. tests/guests/testlib.sh
+
+LHYVE=${LHYVE:-build/lhyve}
+G=build/tests/guests
+TMO=${GUEST_TIMEOUT:-120}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-guests.XXXXXX") || exit 1
+trap 'rm -rf "$WORK"' EXIT
+
+BASE=(-c 1 -m 64M -s 0,hostbridge -s 31,lpc -l com1,stdio -l pc-testdev)
+
+if [ -e /dev/kvm ]; then
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		kvm_skip=""
+	else
+		kvm_skip="/dev/kvm not accessible"
+	fi
+else
+	kvm_skip="no /dev/kvm"
+fi
+
+selected() {
+	[ -z "${GUESTS:-}" ] && return 0
+	case " $GUESTS " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+# guest NAME STATUS ARGS...: run NAME with ARGS on each backend; expect exit
+# STATUS and stdout equal to tests/guests/NAME.expect.
+guest() {
+	local name=$1 want=$2 be t out err exp
+	shift 2
+	selected "$name" || return 0
+	exp=tests/guests/$name.expect
+	for be in emu kvm; do
+		t="guest/$name/$be"
+		if [ "$be" = kvm ] && [ -n "$kvm_skip" ]; then
+			skip "$t" "$kvm_skip"
+			continue
+		fi
+		out=$WORK/$name.$be.out
+		err=$WORK/$name.$be.err
+		local cmd=("$LHYVE" "${BASE[@]}" -o "backend=$be" "$@" vm0)
+		run_capture "$out" "$err" "$TMO" "${cmd[@]}"
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			fail "$t" "timed out after ${TMO}s"
+		elif [ ! -f "$exp" ]; then
+			fail "$t" "no $exp"
+		elif [ "$rc" -ne "$want" ]; then
+			fail "$t" "exit status $rc, expected $want"
+		elif ! cmp -s "$exp" "$out"; then
+			fail "$t" "COM1 output differs from $exp"
+		else
+			pass "$t"
+			continue
+		fi
+		show_cmd "${cmd[@]}"
+		echo "    exit status $rc"
+		if [ -f "$exp" ]; then
+			diff -u "$exp" "$out" >"$WORK/diff" 2>&1
+			detail "diff expected got" "$WORK/diff"
+		fi
+		detail "stderr" "$err"
+	done
+}
+
+# refused NAME WHAT ARGS...: lhyve must exit 4 with nothing on stdout and
+# one line on stderr that names WHAT (the offending file).
+refused() {
+	local name=$1 what=$2 t out err lines
+	shift 2
+	selected "$name" || return 0
+	t="guest/refuse/$name"
+	out=$WORK/$name.out
+	err=$WORK/$name.err
+	local cmd=("$LHYVE" "${BASE[@]}" -o backend=emu "$@" vm0)
+	run_capture "$out" "$err" "$TMO" "${cmd[@]}"
+	lines=$(wc -l <"$err")
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		fail "$t" "timed out after ${TMO}s"
+	elif [ "$rc" -ne 4 ]; then
+		fail "$t" "exit status $rc, expected 4"
+	elif [ -s "$out" ]; then
+		fail "$t" "the guest ran: output on stdout"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$t" "$lines lines on stderr, expected one"
+	elif ! grep -qF -- "$what" "$err"; then
+		fail "$t" "the error does not name $what"
+	else
+		pass "$t"
+		return
+	fi
+	show_cmd "${cmd[@]}"
+	echo "    exit status $rc"
+	detail "stdout" "$out"
+	detail "stderr" "$err"
+}
+
+if [ ! -x "$LHYVE" ]; then
+	fail "guest/lhyve" "$LHYVE not built"
+	exit 1
+fi
+
+# /dev/kvm is usable but this lhyve may not have its kvm backend yet: a
+# refusal that says so makes the kvm runs skipped, not failed.
+if [ -z "$kvm_skip" ]; then
+	run_capture "$WORK/probe.out" "$WORK/probe.err" "$TMO" "$LHYVE" \
+	    "${BASE[@]}" -o backend=kvm --kernel $G/hello32.elf vm0
+	if [ "$rc" -eq 4 ] && grep -qiE \
+	    'unsupported|not (yet )?(supported|implemented|available|built)' \
+	    "$WORK/probe.err"; then
+		kvm_skip="this lhyve has no kvm backend: $(head -n 1 "$WORK/probe.err")"
+	fi
+fi
+
+# --- guests that run -------------------------------------------------------
+guest hello32 1 --kernel $G/hello32.elf \
+	--cmdline 'hello32 console=ttyS0 x=1,y=2 "quoted words"'
+guest mbinfo 1 --kernel $G/mbinfo.elf --initrd $G/mbinfo-initrd.txt
+guest realmode_rom 1 -l bootrom,$G/realmode_rom.rom
+guest realmode_mb 1 --kernel $G/realmode_mb.elf
+guest long64 1 --kernel $G/long64.elf
+guest long64_e64 1 --kernel $G/long64_e64.elf
+guest elf64 1 --kernel $G/elf64.elf
+guest demo 1 --kernel $G/demo.elf --cmdline "backend=test batch"
+for g in alu16 alu32 alu64; do
+	# Self-checking instruction guests, when built.
+	[ -f "$G/$g.elf" ] && guest "$g" 1 --kernel "$G/$g.elf"
+done
+guest triplefault 3 --kernel $G/triplefault.elf
+guest triplefault_int3 3 --kernel $G/triplefault_int3.elf
+guest halt 2 --kernel $G/halt.elf
+guest reset 0 --kernel $G/reset.elf
+guest reset_cf9 0 --kernel $G/reset_cf9.elf
+
+# --- what the loaders must refuse ------------------------------------------
+refused nomb $G/bad-nomb.elf --kernel $G/bad-nomb.elf
+refused badsum $G/bad-badsum.elf --kernel $G/bad-badsum.elf
+refused truncated $G/bad-truncated.elf --kernel $G/bad-truncated.elf
+refused notelf $G/bad-notelf.bin --kernel $G/bad-notelf.bin
+refused empty $G/bad-empty.bin --kernel $G/bad-empty.bin
+refused missing $G/does-not-exist.elf --kernel $G/does-not-exist.elf
+refused missing_initrd $G/does-not-exist.img \
+	--kernel $G/hello32.elf --initrd $G/does-not-exist.img
+refused rom_missing $G/does-not-exist.rom -l bootrom,$G/does-not-exist.rom
+refused rom_badsize $G/bad-notelf.bin -l bootrom,$G/bad-notelf.bin
+
+t_done

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# run-all.sh: runs every test tier that exists (unit, guests, cli, cpu,
+# system), prints PASS/FAIL/SKIP per test and ends with one line
+# "N passed, N failed[, N skipped]".  Exits non-zero if anything failed or
+# nothing ran.  Run after `make all unit-build guests-build` (make check).
+#
+# Environment: UNIT_TIMEOUT (seconds per unit binary, default 300),
+# TIER_TIMEOUT (seconds per tier runner, default 1500).  Both only catch
+# hangs; a hang is a failure.
+
+set -u
+cd "$(dirname "$0")/.." || exit 1
+
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
+TIER_TIMEOUT=${TIER_TIMEOUT:-1500}
+LOGDIR=build/tests/logs
+mkdir -p "$LOGDIR"
+
+passed=0
+failed=0
+skipped=0
+
+# Indent and cap a log for the failure report.
+excerpt() {
+	head -n "${2:-60}" "$1" | cat -v | sed 's/^/    | /'
+}
+
+# --- unit tier: cmocka programs, TAP output --------------------------------
+#
+# cmocka 1.1 TAP lines: "ok N - name", "not ok N - name", "not ok N # SKIP
+# name", plans "1..N" (one per group).  A program that dies, hangs, prints
+# fewer results than it planned, or no results at all is a failure.
+run_unit() {
+	local bin name log rc plan results npass nfail nskip line
+	local srcs bins=()
+
+	srcs=$(ls tests/unit/test_*.c 2>/dev/null)
+	for bin in build/tests/unit/test_*; do
+		[ -f "$bin" ] && [ -x "$bin" ] || continue
+		case "$bin" in *.d | *.o) continue ;; esac
+		bins+=("$bin")
+	done
+	# A test source whose program was not built is a failure, not a skip.
+	for line in $srcs; do
+		name=$(basename "$line" .c)
+		if [ ! -x "build/tests/unit/$name" ]; then
+			echo "FAIL unit/$name (not built: run make unit-build)"
+			failed=$((failed + 1))
+		fi
+	done
+
+	for bin in "${bins[@]}"; do
+		name=$(basename "$bin")
+		log=$LOGDIR/unit-$name.log
+		# The subshell (kept by the trailing exit) reports a crash as
+		# a status, and bash's "Aborted" notice goes to /dev/null.
+		(CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 5 "$UNIT_TIMEOUT" "$bin" \
+		    </dev/null >"$log" 2>&1; exit $?) 2>/dev/null
+		rc=$?
+		plan=0
+		npass=0
+		nfail=0
+		nskip=0
+		while IFS= read -r line; do
+			case "$line" in
+			"1.."*)
+				plan=$((plan + ${line#1..}))
+				;;
+			"not ok "*"# SKIP"*)
+				echo "SKIP unit/$name/${line##*# SKIP }" \
+				    "(skipped by the test)"
+				nskip=$((nskip + 1))
+				;;
+			"not ok "*)
+				echo "FAIL unit/$name/${line#not ok * - } (assertion)"
+				nfail=$((nfail + 1))
+				;;
+			"ok "*)
+				echo "PASS unit/$name/${line#ok * - }"
+				npass=$((npass + 1))
+				;;
+			esac
+		done < <(grep -aE '^(ok |not ok |1\.\.[0-9]+$)' "$log")
+		results=$((npass + nfail + nskip))
+		passed=$((passed + npass))
+		failed=$((failed + nfail))
+		skipped=$((skipped + nskip))
+
+		local why=""
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			why="timed out after ${UNIT_TIMEOUT}s"
+		elif [ "$rc" -gt 128 ]; then
+			why="killed by signal $((rc - 128))"
+		elif [ "$results" -eq 0 ]; then
+			why="no test results (exit status $rc)"
+		elif [ "$results" -lt "$plan" ]; then
+			why="$results results for $plan planned tests"
+		elif [ "$rc" -ne 0 ] && [ "$nfail" -eq 0 ]; then
+			why="exit status $rc with no failed test"
+		fi
+		if [ -n "$why" ]; then
+			echo "FAIL unit/$name ($why)"
+			failed=$((failed + 1))
+		fi
+		if [ -n "$why" ] || [ "$nfail" -gt 0 ]; then
+			echo "    \$ CMOCKA_MESSAGE_OUTPUT=TAP $bin"
+			excerpt "$log" 80
+		fi
+	done
+}
+
+# --- script tiers: tests/<tier>/run.sh -----------------------------------
+#
+# A runner prints "PASS name", "FAIL name (why)" and "SKIP name (why)" at the
+# start of a line (details indented) and exits non-zero when something
+# failed.  A runner that dies or hangs without saying FAIL is one failure.
+run_tier() {
+	local tier=$1 runner=tests/$1/run.sh log rc p f s
+	[ -f "$runner" ] || return 0
+	log=$LOGDIR/$tier.log
+	timeout -k 10 "$TIER_TIMEOUT" bash "$runner" </dev/null 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	s=$(grep -c '^SKIP ' "$log")
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "FAIL $tier (tier timed out after ${TIER_TIMEOUT}s)"
+		failed=$((failed + 1))
+	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "FAIL $tier (runner exited with status $rc, no FAIL line)"
+		failed=$((failed + 1))
+	elif [ "$rc" -eq 0 ] && [ "$f" -gt 0 ]; then
+		echo "FAIL $tier (runner reported failures but exited 0)"
+		failed=$((failed + 1))
+	fi
+}
+
+run_unit
+for tier in guests cli cpu system; do
+	run_tier "$tier"
+done
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+if [ $((passed + failed)) -eq 0 ]; then
+	echo "no test ran" >&2
+	failed=1
+fi
+echo "$summary"
+[ "$failed" -eq 0 ]

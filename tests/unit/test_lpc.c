@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_lpc.c: the -l grammar and the lpc bridge with what hangs off it:
+ * COM1-COM4 on their ISA ports and IRQs, and pc-testdev.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "dev_fakes.h"
+#include "devices/pci_emul.h"
+#include "devices/pci_lpc.h"
+#include "devices/pctestdev.h"
+
+/* The hostbridge lives in an object nothing else references: pull it in. */
+extern const struct pci_devemu pci_de_hostbridge;
+const void *pull_hostbridge = &pci_de_hostbridge;
+
+/* A PCI function with one I/O BAR, to see where the allocator puts it. */
+static int
+iodev_init(struct pci_devinst *pi, struct config_node *nvl)
+{
+	return (pci_emul_alloc_bar(pi, 0, PCIBAR_IO, 0x20));
+}
+
+const struct pci_devemu pci_de_iodev = {
+	.pe_emu = "iodev",
+	.pe_init = iodev_init,
+};
+PCI_EMUL_SET(pci_de_iodev);
+
+static char logpath[64];
+
+static int
+setup(void **state)
+{
+	init_config();
+	init_inout(false);
+	init_mem();
+	fake_reset();
+	snprintf(logpath, sizeof(logpath), "/tmp/lhyve-lpc-%d.log",
+	    (int)getpid());
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	/* Tear the bridge's UARTs down with an empty machine. */
+	unset_config_value("pci");
+	unset_config_value("lpc");
+	(void)init_pci(NULL);
+	free_config();
+	unlink(logpath);
+	return (0);
+}
+
+static int
+lparse(const char *s)
+{
+	return (lpc_device_parse(s));
+}
+
+static void
+test_parse_com(void **state)
+{
+	assert_int_equal(lparse("com1,stdio"), 0);
+	assert_string_equal(get_config_value("lpc.com1.path"), "stdio");
+	assert_int_equal(lparse("COM2,/dev/nmdm0A"), 0);
+	assert_string_equal(get_config_value("lpc.com2.path"), "/dev/nmdm0A");
+	/* The backend is everything after the first comma. */
+	assert_int_equal(lparse("com3,tcp=127.0.0.1:1234"), 0);
+	assert_string_equal(get_config_value("lpc.com3.path"),
+	    "tcp=127.0.0.1:1234");
+	assert_int_equal(lparse("com4,/a,b"), 0);
+	assert_string_equal(get_config_value("lpc.com4.path"), "/a,b");
+	/* Later wins, as with any config variable. */
+	assert_int_equal(lparse("com1,/dev/ttyS9"), 0);
+	assert_string_equal(get_config_value("lpc.com1.path"), "/dev/ttyS9");
+
+	assert_int_equal(lparse("com1"), -1);
+	assert_int_equal(lparse("com1,"), -1);
+	assert_int_equal(lparse("com5,stdio"), -1);
+	assert_int_equal(lparse("com,stdio"), -1);
+	assert_null(get_config_value("lpc.com5.path"));
+}
+
+static void
+test_parse_bootrom(void **state)
+{
+	assert_int_equal(lparse("bootrom,/rom.fd"), 0);
+	assert_string_equal(get_config_value("lpc.bootrom"), "/rom.fd");
+	assert_null(get_config_value("lpc.bootvars"));
+	assert_int_equal(lparse("bootrom,/code.fd,/vars.fd"), 0);
+	assert_string_equal(get_config_value("lpc.bootrom"), "/code.fd");
+	assert_string_equal(get_config_value("lpc.bootvars"), "/vars.fd");
+	unset_config_value("lpc");
+	/* A name=value in the vars position is an option, not a file. */
+	assert_int_equal(lparse("bootrom,/rom.fd,fwcfg=qemu"), 0);
+	assert_null(get_config_value("lpc.bootvars"));
+	assert_string_equal(get_config_value("lpc.fwcfg"), "qemu");
+	assert_int_equal(lparse("bootrom,/rom.fd,/v.fd,fwcfg=bhyve"), 0);
+	assert_string_equal(get_config_value("lpc.bootvars"), "/v.fd");
+	assert_string_equal(get_config_value("lpc.fwcfg"), "bhyve");
+
+	assert_int_equal(lparse("bootrom"), -1);
+	assert_int_equal(lparse("bootrom,"), -1);
+}
+
+static void
+test_parse_tpm_testdev_unknown(void **state)
+{
+	assert_int_equal(lparse("tpm,swtpm,/var/run/swtpm.sock"), 0);
+	assert_string_equal(get_config_value("tpm.type"), "swtpm");
+	assert_string_equal(get_config_value("tpm.path"),
+	    "/var/run/swtpm.sock");
+	assert_string_equal(get_config_value("tpm.version"), "2.0");
+	assert_int_equal(lparse("tpm,passthru,/dev/tpm0,version=1.2"), 0);
+	assert_string_equal(get_config_value("tpm.version"), "1.2");
+	assert_int_equal(lparse("tpm,swtpm"), -1);
+	assert_int_equal(lparse("tpm"), -1);
+
+	assert_null(get_config_value("lpc.pc-testdev"));
+	assert_int_equal(lparse("pc-testdev"), 0);
+	assert_string_equal(get_config_value("lpc.pc-testdev"), "true");
+	assert_int_equal(lparse("pc-testdev,x"), -1);
+
+	assert_int_equal(lparse("nosuch"), -1);
+	assert_int_equal(lparse(""), -1);
+	assert_int_equal(lparse(",stdio"), -1);
+}
+
+/* The demo's machine: -s 0,hostbridge -s 31,lpc -l com1,FILE -l pc-testdev */
+static void
+demo_machine(void)
+{
+	char s0[] = "0,hostbridge", s31[] = "31,lpc", s5[] = "5,iodev";
+	char l1[80];
+
+	snprintf(l1, sizeof(l1), "com1,%s", logpath);
+	assert_int_equal(pci_parse_slot(s0), 0);
+	assert_int_equal(pci_parse_slot(s31), 0);
+	assert_int_equal(pci_parse_slot(s5), 0);
+	assert_int_equal(lpc_device_parse(l1), 0);
+	assert_int_equal(lpc_device_parse("pc-testdev"), 0);
+	assert_int_equal(init_pci(NULL), 0);
+}
+
+static void
+test_lpc_function(void **state)
+{
+	demo_machine();
+	/* PIIX3 ISA bridge IDs, class 06/01, at 0:31.0. */
+	outp(CONF1_ADDR_PORT, 4, CONF1_ENABLE | 31 << 11);
+	assert_int_equal(inp(CONF1_DATA_PORT, 4), 0x70008086);
+	outp(CONF1_ADDR_PORT, 4, CONF1_ENABLE | 31 << 11 | 0x08);
+	assert_int_equal(inp(CONF1_DATA_PORT, 4), 0x06010000);
+}
+
+static void
+test_com1_output(void **state)
+{
+	const char *msg = "Hello from COM1\r\n";
+	char buf[64];
+	int fd;
+	ssize_t n;
+
+	demo_machine();
+	/* A guest's polled output: wait for THRE, write THR. */
+	for (const char *p = msg; *p != '\0'; p++) {
+		assert_int_equal(inp(0x3fd, 1) & 0x20, 0x20);
+		outp(0x3f8, 1, *p);
+	}
+	fd = open(logpath, O_RDONLY);
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_int_equal(n, strlen(msg));
+	assert_memory_equal(buf, msg, n);
+}
+
+static void
+test_com_ports_and_irqs(void **state)
+{
+	static const struct { int port, irq; } com[4] = {
+		{ 0x3f8, 4 }, { 0x2f8, 3 }, { 0x3e8, 4 }, { 0x2e8, 3 },
+	};
+
+	demo_machine();
+	/* All four exist (bhyve creates them all), backend or not. */
+	for (int i = 0; i < 4; i++) {
+		outp(com[i].port + 7, 1, 0x40 + i);
+		assert_int_equal(inp(com[i].port + 7, 1), 0x40 + i);
+		assert_int_equal(inp(com[i].port + 5, 1), 0x60);
+		fake_reset();
+		/* ETBEI with an empty THR: an edge on the COM port's IRQ. */
+		outp(com[i].port + 1, 1, 0x02);
+		assert_int_equal(fake_count(F_ISA_PULSE, com[i].irq), 1);
+		assert_int_equal(fake_nlog, 1);
+		assert_int_equal(inp(com[i].port + 2, 1), 0x02);
+		outp(com[i].port + 1, 1, 0x00);
+	}
+	/* Word access: two registers (SCR + the byte past it is not ours). */
+	outp(0x3fb, 2, 0x5503);		/* LCR = 3, MCR = 0x55 & 0x1f */
+	assert_int_equal(inp(0x3fb, 2), 0x1503);
+	/* Dword accesses are not a 16550 thing. */
+	assert_int_equal(inp(0x3f8, 4), 0xffffffff);
+	/* Just outside the UARTs. */
+	assert_int_equal(inp(0x3f0, 1), 0xff);
+}
+
+static void
+test_pctestdev(void **state)
+{
+	int err;
+
+	demo_machine();
+	/* 0xE0: a 32-bit register at every width. */
+	outp(0xe0, 4, 0x11223344);
+	assert_int_equal(inp(0xe0, 4), 0x11223344);
+	assert_int_equal(inp(0xe1, 1), 0x33);
+	assert_int_equal(inp(0xe2, 2), 0x1122);
+	outp(0xe3, 1, 0xaa);
+	assert_int_equal(inp(0xe0, 4), 0xaa223344);
+	outp(0xe1, 2, 0xbeef);
+	assert_int_equal(inp(0xe0, 4), 0xaabeef44);
+	/* Running off the end is not the register. */
+	assert_int_equal(inp(0xe2, 4), 0xffffffff);
+
+	/* 64 KiB of RAM-like MMIO at 0xFF000000. */
+	assert_int_equal(mmio(1, PCTESTDEV_IOMEM, 4, 0, &err), 0);
+	mmio(0, PCTESTDEV_IOMEM + 0x10, 8, 0x0123456789abcdefULL, &err);
+	assert_int_equal(mmio(1, PCTESTDEV_IOMEM + 0x14, 4, 0, &err),
+	    0x01234567);
+	assert_int_equal(mmio(1, PCTESTDEV_IOMEM + 0x10, 2, 0, &err),
+	    0xcdef);
+	mmio(0, PCTESTDEV_IOMEM + 0xffff, 1, 0x5a, &err);
+	assert_int_equal(mmio(1, PCTESTDEV_IOMEM + 0xffff, 1, 0, &err),
+	    0x5a);
+	assert_int_equal(mmio(1, PCTESTDEV_IOMEM + 0x10000, 1, 0, &err),
+	    0xff);
+
+	/* IRQ-line ports: ISA IRQs below 16, IOAPIC pins above. */
+	fake_reset();
+	outp(0x2003, 1, 1);
+	outp(0x2003, 1, 0);
+	outp(0x2011, 1, 1);
+	outp(0x2011, 1, 0);
+	assert_int_equal(fake_count(F_ISA_ASSERT, 3), 1);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 3), 1);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 17), 1);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 17), 1);
+	assert_int_equal(inp(0x2011, 1), 0);
+	assert_int_equal(inp(0x2017, 1), 0);
+	assert_int_equal(inp(0x2018, 1), 0xff);	/* 24 lines only */
+
+	/* Debug exit: (V << 1) | 1. */
+	assert_int_equal(inp(0xf4, 1), 0);
+	assert_int_equal(fake_exit_status, -1);
+	outp(0xf4, 1, 0x105);		/* a byte write: V = 5 */
+	assert_int_equal(fake_exit_status, 11);
+}
+
+static void
+test_pctestdev_exit_zero(void **state)
+{
+	demo_machine();
+	outp(0xf4, 4, 0);
+	assert_int_equal(fake_exit_status, 1);
+}
+
+static void
+test_bar_skips_legacy_ports(void **state)
+{
+	demo_machine();
+	/* pc-testdev owns 0x2000-0x2017, so the I/O BAR goes past it. */
+	assert_int_equal(pci_get_devinst(0, 5, 0)->pi_bar[0].addr, 0x2020);
+}
+
+static void
+test_lpc_errors(void **state)
+{
+	char s0[] = "0,lpc", s1[] = "1,lpc", b1[] = "1:2:0,lpc";
+
+	/* Only one LPC bridge. */
+	assert_int_equal(pci_parse_slot(s0), 0);
+	assert_int_equal(pci_parse_slot(s1), 0);
+	assert_int_equal(init_pci(NULL), -1);
+	unset_config_value("pci");
+	/* Bus 0 only. */
+	assert_int_equal(pci_parse_slot(b1), 0);
+	assert_int_equal(init_pci(NULL), -1);
+	unset_config_value("pci");
+	/* A backend that cannot open fails the bridge. */
+	assert_int_equal(pci_parse_slot(s0), 0);
+	assert_int_equal(lpc_device_parse("com2,/nonexistent-dir/tty"), 0);
+	assert_int_equal(init_pci(NULL), -1);
+	unset_config_value("lpc");
+	/* TPM is not there yet: refused, not ignored. */
+	assert_int_equal(lpc_device_parse("tpm,swtpm,/tmp/x"), 0);
+	assert_int_equal(init_pci(NULL), -1);
+	unset_config_value("tpm");
+	/* Only one stdio user. */
+	assert_int_equal(lpc_device_parse("com1,stdio"), 0);
+	assert_int_equal(lpc_device_parse("com2,stdio"), 0);
+	assert_int_equal(init_pci(NULL), -1);
+	unset_config_value("lpc");
+	/* The bridge alone works again after all that. */
+	assert_int_equal(init_pci(NULL), 0);
+	assert_int_equal(inp(0x3fd, 1), 0x60);
+}
+
+static void
+test_no_lpc_bridge(void **state)
+{
+	char s0[] = "0,hostbridge";
+
+	/* -l without -s N,lpc: a warning, and no COM ports or testdev. */
+	assert_int_equal(pci_parse_slot(s0), 0);
+	assert_int_equal(lpc_device_parse("com1,/dev/null"), 0);
+	assert_int_equal(lpc_device_parse("pc-testdev"), 0);
+	assert_int_equal(init_pci(NULL), 0);
+	assert_int_equal(inp(0x3fd, 1), 0xff);
+	outp(0xf4, 1, 0);
+	assert_int_equal(fake_exit_status, -1);
+}
+
+int
+main(void)
+{
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_parse_com),
+		T(test_parse_bootrom),
+		T(test_parse_tpm_testdev_unknown),
+		T(test_lpc_function),
+		T(test_com1_output),
+		T(test_com_ports_and_irqs),
+		T(test_pctestdev),
+		T(test_pctestdev_exit_zero),
+		T(test_bar_skips_legacy_ports),
+		T(test_lpc_errors),
+		T(test_no_lpc_bridge),
+	};
+#undef T
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
