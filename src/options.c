@@ -216,10 +216,8 @@ opt_pci(const char *opt, char *arg)
 		return (opt_fail(opt, "out of memory"));
 	error = pci_parse_slot(copy);
 	free(copy);
-	if (error != 0)
-		return (opt_fail(opt, "invalid PCI slot configuration '%s'",
-		    arg));
-	return (0);
+	/* The parser has said why, naming "-s <arg>": one line is enough. */
+	return (error != 0 ? EXIT_ERROR : 0);
 }
 
 static int
@@ -237,10 +235,8 @@ opt_lpc(const char *opt, char *arg)
 		return (opt_fail(opt, "out of memory"));
 	error = lpc_device_parse(copy);
 	free(copy);
-	if (error != 0)
-		return (opt_fail(opt, "invalid LPC device configuration '%s'",
-		    arg));
-	return (0);
+	/* As for -s: the parser has printed the reason. */
+	return (error != 0 ? EXIT_ERROR : 0);
 }
 
 static int

@@ -303,7 +303,6 @@ pci_emul_mem_handler(struct vcpu *vcpu, int dir, uint64_t addr, int size,
 			*val = pe->pe_barread(pi, idx, off, size);
 		}
 	}
-	lpc_warn_unattached();
 	return (0);
 }
 
@@ -1025,7 +1024,6 @@ check_pci_tree(struct config_node *root)
 			}
 		}
 	}
-	lpc_warn_unattached();
 	return (0);
 }
 

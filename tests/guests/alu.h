@@ -296,9 +296,11 @@ collect_cc:
 
 /*
  * 64-bit forms (alu64 only).  Operands are widened first: %rax = a:b,
- * %rbx = b:a rotated, so every 64-bit value has both halves in play.
+ * %rbx = b:a rotated, so every 64-bit value has both halves in play; then
+ * the starting flags are set again (the shifts left AF and OF undefined).
  */
-#define WIDEN	"shlq $32, %rax", "orq %rbx, %rax", "movq %rax, %rbx", "rorq $23, %rbx"
+#define WIDEN	"shlq $32, %rax", "orq %rbx, %rax", "movq %rax, %rbx", \
+	"rorq $23, %rbx", "pushq %rdi", "popfq"
 .macro ALU_OPS_64
 	OP add64,  F_ALL,   WIDEN, "addq %rbx, %rax"
 	OP adc64,  F_ALL,   WIDEN, "adcq %rbx, %rax", "sbbq %rax, %rcx"
@@ -307,7 +309,7 @@ collect_cc:
 	OP and64,  F_LOGIC, WIDEN, "andq %rbx, %rax", "orq %rax, %rcx"
 	OP neg64,  F_ALL,   WIDEN, "negq %rax"
 	OP inc64,  F_ALL,   WIDEN, "incq %rax", "decq %rbx"
-	OP imm64,  F_ALL,   WIDEN, "addq $-5, %rax", "andq $0x7fffffff, %rbx", "xorq $-1, %rcx"
+	OP imm64,  F_LOGIC,   WIDEN, "addq $-5, %rax", "andq $0x7fffffff, %rbx", "xorq $-1, %rcx"
 	OP shl64,  F_SHIFT, WIDEN, "shlq $33, %rax", "sarq $63, %rbx"
 	OP shr64,  F_LOGIC, WIDEN, "shrq $1, %rax"
 	OP rol64,  F_ALL,   WIDEN, "rolq $1, %rax"
@@ -318,7 +320,7 @@ collect_cc:
 	OP bsr64,  F_ZF,    WIDEN, "btsq $62, %rbx", "bsrq %rbx, %rax", "bsfq %rbx, %rcx"
 	OP bswap64, F_ALL,  WIDEN, "bswapq %rax"
 	OP movsxd, F_ALL,   WIDEN, "movslq %ebx, %rax", "movl %ebx, %ecx"
-	OP rex,    F_ALL,   WIDEN, "movq %rax, %r8", "movq %rbx, %r15", "addq %r15, %r8", "movb %r8b, %r12b", "xchgq %r8, %rax", "movzbl %r12b, %ecx"
+	OP rex,    F_ALL,   WIDEN, "leaq (%rax,%rbx), %r8", "addq %rbx, %r8", "movb %r8b, %r12b", "xchgq %r8, %rax", "movzbl %r12b, %ecx", "movq %r8, %rbx"
 	OP sil,    F_ALL,   WIDEN, "movq %rax, %rsi", "addb %bl, %sil", "movq %rsi, %rax"
 	OP xchg64, F_ALL,   WIDEN, "xaddq %rax, %rbx", "cmpxchgq %rbx, %rcx"
 	OP cqo,    F_ALL,   WIDEN, "cqto", "movq %rdx, %rcx", "cltq"

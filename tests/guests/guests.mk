@@ -12,14 +12,15 @@ GUEST_LD    := ld -nostdlib -z noexecstack -z max-page-size=0x1000 \
 GUEST_INITRD_SIZE := 5000
 
 # Multiboot ELF32 guests, one per source file.
-GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo
+GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
+               alu32
 # Variants: <name>:<source>:<extra cpp flags>
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 GUESTS64    := elf64 long64_e64
 
 GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \
-               $(GUESTS64:%=$(GUEST_DIR)/%.elf)
+               $(GUESTS64:%=$(GUEST_DIR)/%.elf) $(GUEST_DIR)/alu64.elf
 GUEST_ROMS  := $(GUEST_DIR)/realmode_rom.rom
 GUEST_BAD   := $(GUEST_DIR)/bad-nomb.elf $(GUEST_DIR)/bad-badsum.elf \
                $(GUEST_DIR)/bad-truncated.elf $(GUEST_DIR)/bad-notelf.bin \
@@ -68,6 +69,12 @@ $(GUEST_DIR)/elf64.elf: $(GUEST_DIR)/elf64.o64 $(GUEST_SRC)/guest.ld
 $(GUEST_DIR)/long64_e64.elf: $(GUEST_DIR)/long64_e64.o64 $(GUEST_SRC)/guest.ld
 	$(GUEST_LD) -m elf_x86_64 -T $(GUEST_SRC)/guest.ld -o $@ $<
 
+# 64-bit code that needs 32-bit-signed relocations, linked as ELF64 and
+# handed to the loader as a multiboot ELF32 (as GRUB users do).
+$(GUEST_DIR)/alu64.elf: $(GUEST_DIR)/alu64.o64 $(GUEST_SRC)/guest.ld
+	$(GUEST_LD) -m elf_x86_64 -T $(GUEST_SRC)/guest.ld -o $@.64 $<
+	objcopy -O elf32-i386 $@.64 $@
+
 $(GUEST_DIR)/realmode_rom.rom: $(GUEST_DIR)/realmode_rom.o32 $(GUEST_SRC)/rom.ld
 	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/rom.ld -o $@ $<
 	@test $$(stat -c %s $@) -eq 131072 || { echo "$@: not 128 KiB"; rm -f $@; exit 1; }
@@ -96,6 +103,18 @@ $(GUEST_DIR)/mbinfo-initrd.txt: $(GUEST_SRC)/guests.mk
 	  head -c $$(($(GUEST_INITRD_SIZE) - 22)) /dev/zero | tr '\0' x; } > $@
 	@test $$(stat -c %s $@) -eq $(GUEST_INITRD_SIZE)
 
+# --- reference transcripts of the ALU guests, from the host CPU -------------
+# Not part of guests-build: run after changing alu.h, and commit the result.
+$(GUEST_DIR)/alu32.host: $(GUEST_SRC)/alu_host.S $(GUEST_SRC)/alu.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -nostdinc -nostdlib -static -I$(GUEST_SRC) -DALU_MODE=32 -o $@ $<
+$(GUEST_DIR)/alu64.host: $(GUEST_SRC)/alu_host.S $(GUEST_SRC)/alu.h
+	@mkdir -p $(dir $@)
+	$(CC) -m64 -nostdinc -nostdlib -static -no-pie -I$(GUEST_SRC) -DALU_MODE=64 -o $@ $<
+alu-expect: $(GUEST_DIR)/alu32.host $(GUEST_DIR)/alu64.host
+	$(GUEST_DIR)/alu32.host > $(GUEST_SRC)/alu32.expect
+	$(GUEST_DIR)/alu64.host > $(GUEST_SRC)/alu64.expect
+
 .PRECIOUS: $(GUEST_DIR)/%.o32 $(GUEST_DIR)/%.o64
-.PHONY: guests-build
+.PHONY: guests-build alu-expect
 -include $(wildcard $(GUEST_DIR)/*.d)

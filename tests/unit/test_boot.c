@@ -312,15 +312,23 @@ static const struct tseg k32_segs[] = {
 };
 
 static char tmpdir[64];
+/* Every file write_tmp made, for removal at the end. */
+static char tmpfiles[64][128];
+static int ntmpfiles;
 
 static const char *
 write_tmp(const char *name, const void *data, size_t len)
 {
-	static char paths[8][128];
-	static int next;
-	char *path = paths[next++ % 8];
+	char *path = NULL;
 	FILE *fp;
 
+	for (int i = 0; i < ntmpfiles; i++)
+		if (strcmp(strrchr(tmpfiles[i], '/') + 1, name) == 0)
+			path = tmpfiles[i];
+	if (path == NULL) {
+		assert_true(ntmpfiles < 64);
+		path = tmpfiles[ntmpfiles++];
+	}
 	snprintf(path, 128, "%s/%s", tmpdir, name);
 	fp = fopen(path, "wb");
 	assert_non_null(fp);
@@ -1384,13 +1392,9 @@ main(void)
 		return (1);
 	}
 	failed = cmocka_run_group_tests_name("boot", tests, NULL, NULL);
-	/* Remove what write_tmp made. */
-	{
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
+	for (int i = 0; i < ntmpfiles; i++)
+		unlink(tmpfiles[i]);
+	if (rmdir(tmpdir) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
 	return (failed != 0);
 }

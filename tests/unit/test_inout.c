@@ -21,6 +21,9 @@
 #include "../../src/devices/atkbdc.c"
 #include "../../src/devices/pm.c"
 
+static int static_handler(struct vmctx *, int, int, int, uint32_t *,
+    void *);
+
 struct rec {
 	int calls, in, port, bytes;
 	uint32_t val;
@@ -99,6 +102,10 @@ test_register_overlap(void **state)
 	/* Only a whole registration can be removed. */
 	assert_int_equal(unregister_inout(&part), -ENOENT);
 	assert_int_equal(unregister_inout(&b), -ENOENT);
+	/* ... and only by its owner (the same handler). */
+	part.size = 4;
+	part.handler = static_handler;
+	assert_int_equal(unregister_inout(&part), -ENOENT);
 	assert_int_equal(unregister_inout(&a), 0);
 	assert_int_equal(unregister_inout(&a), -ENOENT);
 	assert_int_equal(register_inout(&b), 0);

@@ -334,6 +334,46 @@ test_no_lpc_bridge(void **state)
 	assert_int_equal(fake_exit_status, -1);
 }
 
+/* Run init_pci() with stderr going to buf. */
+static void
+init_pci_capture(char *buf, size_t len, int expect)
+{
+	FILE *f = tmpfile();
+	int saved;
+	size_t n;
+
+	assert_non_null(f);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(f), 2);
+	assert_int_equal(init_pci(NULL), expect);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static void
+test_warning_only_without_bridge(void **state)
+{
+	char s0[] = "0,hostbridge", s31[] = "31,lpc", buf[512];
+
+	assert_int_equal(pci_parse_slot(s0), 0);
+	assert_int_equal(lpc_device_parse("com1,/dev/null"), 0);
+	assert_int_equal(lpc_device_parse("pc-testdev"), 0);
+	init_pci_capture(buf, sizeof(buf), 0);
+	assert_non_null(strstr(buf, "-l com1 needs an LPC bridge"));
+	assert_non_null(strstr(buf, "-l pc-testdev needs an LPC bridge"));
+	/* With the bridge: silence. */
+	assert_int_equal(pci_parse_slot(s31), 0);
+	init_pci_capture(buf, sizeof(buf), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(inp(0x3fd, 1), 0x60);
+}
+
 int
 main(void)
 {
@@ -350,6 +390,7 @@ main(void)
 		T(test_bar_skips_legacy_ports),
 		T(test_lpc_errors),
 		T(test_no_lpc_bridge),
+		T(test_warning_only_without_bridge),
 	};
 #undef T
 

@@ -17,7 +17,13 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
 #include "devices/uart_emul.h"
+#include "mevent.h"
 
 /* The interrupt output, as the bus glue would see it. */
 static int intr_level, intr_asserts;
@@ -375,6 +381,121 @@ test_pty_backend(void **state)
 	close(master);
 }
 
+static void *
+dispatch_thread(void *arg)
+{
+	mevent_dispatch();
+	return (NULL);
+}
+
+static int
+tcp_connect(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons(port) };
+	int s;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(s >= 0);
+	assert_int_equal(connect(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	return (s);
+}
+
+/* Guest output reaches the client once the event loop has accepted it. */
+static void
+wait_connected(struct uart_softc *sc, int c)
+{
+	struct pollfd pfd = { .fd = c, .events = POLLIN };
+	char buf[64];
+
+	for (int i = 0; i < 500; i++) {
+		uart_write(sc, REG_DATA, '.');
+		if (poll(&pfd, 1, 10) == 1)
+			break;
+	}
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	/* Drain the dots. */
+	while (poll(&pfd, 1, 50) == 1 && read(c, buf, sizeof(buf)) > 0)
+		;
+}
+
+static void
+test_tcp_backend(void **state)
+{
+	struct uart_softc *sc = *state;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	struct pollfd pfd;
+	pthread_t tid;
+	char spec[64], buf[16];
+	int s, c1, c2, port;
+
+	/* A free port: bind to 0 and see what the kernel picked. */
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	close(s);
+
+	assert_int_equal(mevent_init(), 0);
+	snprintf(spec, sizeof(spec), "tcp=127.0.0.1:%d", port);
+	assert_int_equal(uart_set_backend(sc, spec), 0);
+	assert_int_equal(pthread_create(&tid, NULL, dispatch_thread, NULL),
+	    0);
+
+	c1 = tcp_connect(port);
+	wait_connected(sc, c1);
+	uart_write(sc, REG_DATA, 'h');
+	uart_write(sc, REG_DATA, 'i');
+	pfd.fd = c1;
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(c1, buf, 2), 2);
+	assert_memory_equal(buf, "hi", 2);
+
+	/* Input from the client lands in the receive FIFO. */
+	assert_int_equal(write(c1, "abc", 3), 3);
+	assert_true(wait_rx(sc));
+	assert_int_equal(uart_read(sc, REG_DATA), 'a');
+	if (!(uart_read(sc, REG_LSR) & LSR_RXRDY))
+		assert_true(wait_rx(sc));
+	assert_int_equal(uart_read(sc, REG_DATA), 'b');
+	if (!(uart_read(sc, REG_LSR) & LSR_RXRDY))
+		assert_true(wait_rx(sc));
+	assert_int_equal(uart_read(sc, REG_DATA), 'c');
+
+	/* One client at a time: a second one is hung up on. */
+	c2 = tcp_connect(port);
+	pfd.fd = c2;
+	assert_int_equal(poll(&pfd, 1, 5000), 1);
+	assert_int_equal(read(c2, buf, sizeof(buf)), 0);
+	close(c2);
+
+	/* When the first leaves, the next one is taken. */
+	close(c1);
+	c2 = -1;
+	for (int i = 0; i < 100 && c2 < 0; i++) {
+		int c = tcp_connect(port);
+
+		pfd.fd = c;
+		uart_write(sc, REG_DATA, '+');
+		if (poll(&pfd, 1, 50) == 1 && read(c, buf, 1) == 1 &&
+		    buf[0] == '+')
+			c2 = c;
+		else
+			close(c);
+	}
+	assert_true(c2 >= 0);
+	close(c2);
+
+	uart_deinit(sc);
+	*state = uart_init(intr_assert, intr_deassert, &intr_level);
+	mevent_exit();
+	pthread_join(tid, NULL);
+}
+
 int
 main(void)
 {
@@ -400,6 +521,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_backends, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_pty_backend, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_backend, setup,
 		    teardown),
 	};
 

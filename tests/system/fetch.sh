@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-2-Clause
+# fetch.sh: downloads the Debian packages the system tests boot (the kernel
+# package linux-image-cloud-amd64 depends on, and busybox-static) into a
+# cache outside the tree, extracts vmlinuz and the static busybox, and
+# prints where they are.
+#
+# usage: fetch.sh [-q]      (-q: print only the KEY=path lines)
+#
+# Cache: ${LHYVE_CACHE:-$HOME/.cache/lhyve}.  Idempotent: a package whose
+# extracted files are already there is not downloaded again.  Nothing here
+# is ever committed.  Needs: apt (apt-get, apt-cache), dpkg (dpkg-deb).
+#
+# Output, one per line, for scripts to eval:
+#   LHYVE_KERNEL_PKG=linux-image-6.1.0-NN-cloud-amd64
+#   LHYVE_KERNEL_RELEASE=6.1.0-NN-cloud-amd64      (what uname -r prints)
+#   LHYVE_VMLINUZ=/root/.cache/lhyve/linux-image-.../boot/vmlinuz-...
+#   LHYVE_BUSYBOX=/root/.cache/lhyve/busybox-static/bin/busybox
+
+set -euo pipefail
+
+QUIET=0
+[ "${1:-}" = "-q" ] && QUIET=1
+
+CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
+mkdir -p "$CACHE"
+
+say() {
+	[ "$QUIET" = 1 ] || echo "fetch.sh: $*" >&2
+}
+
+for tool in apt-get apt-cache dpkg-deb; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "fetch.sh: $tool not found (a Debian system is needed)" >&2
+		exit 1
+	fi
+done
+
+# The versioned kernel package behind the meta-package, e.g.
+# linux-image-6.1.0-56-cloud-amd64.  apt-cache prints "Depends: name".
+kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+    sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+if [ -z "$kpkg" ]; then
+	echo "fetch.sh: cannot resolve linux-image-cloud-amd64's kernel" \
+	    "package (apt-get update?)" >&2
+	exit 1
+fi
+krel=${kpkg#linux-image-}
+
+# fetch PKG DIR: download PKG's .deb into $CACHE/debs and unpack it into
+# DIR, unless DIR/.done says that already happened.
+fetch() {
+	local pkg=$1 dir=$2 deb
+	if [ -f "$dir/.done" ]; then
+		say "$pkg: cached in $dir"
+		return 0
+	fi
+	mkdir -p "$CACHE/debs"
+	deb=$(ls "$CACHE"/debs/"${pkg}"_*.deb 2>/dev/null | head -n 1 || true)
+	if [ -z "$deb" ]; then
+		say "$pkg: downloading"
+		(cd "$CACHE/debs" && apt-get download -q $sandbox "$pkg" >&2)
+		deb=$(ls "$CACHE"/debs/"${pkg}"_*.deb 2>/dev/null | head -n 1)
+		if [ -z "$deb" ]; then
+			echo "fetch.sh: apt-get download $pkg left no .deb" >&2
+			exit 1
+		fi
+	fi
+	rm -rf "$dir.tmp"
+	mkdir -p "$dir.tmp"
+	dpkg-deb -x "$deb" "$dir.tmp"
+	touch "$dir.tmp/.done"
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+	say "$pkg: extracted into $dir"
+}
+
+# As root, apt's _apt sandbox user cannot write into $HOME/.cache; say so
+# up front instead of letting apt warn about it on every download.
+sandbox=""
+[ "$(id -u)" -eq 0 ] && sandbox="-o APT::Sandbox::User=root"
+
+fetch "$kpkg" "$CACHE/$kpkg"
+fetch busybox-static "$CACHE/busybox-static"
+
+vmlinuz=$CACHE/$kpkg/boot/vmlinuz-$krel
+busybox=$CACHE/busybox-static/bin/busybox
+for f in "$vmlinuz" "$busybox"; do
+	if [ ! -f "$f" ]; then
+		echo "fetch.sh: $f missing after extraction" >&2
+		exit 1
+	fi
+done
+
+echo "LHYVE_KERNEL_PKG=$kpkg"
+echo "LHYVE_KERNEL_RELEASE=$krel"
+echo "LHYVE_VMLINUZ=$vmlinuz"
+echo "LHYVE_BUSYBOX=$busybox"
