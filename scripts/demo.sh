@@ -10,7 +10,7 @@
 # which this script reports as success (0); any other status is passed on.
 #
 # Environment: LHYVE (default build/lhyve), BACKEND (auto|emu|kvm, default
-# auto: kvm when /dev/kvm opens, else emu), DEMO_KERNEL, DEMO_INITRD,
+# auto: kvm when it works here, else emu), DEMO_KERNEL, DEMO_INITRD,
 # DEMO_CMDLINE, DEMO_MEM.  The demo is just a kernel, an optional initrd and
 # a command line, so booting a Debian kernel instead is a matter of setting
 # DEMO_KERNEL=vmlinuz DEMO_INITRD=initrd.img DEMO_CMDLINE="console=ttyS0".
@@ -21,13 +21,20 @@ cd "$(dirname "$0")/.." || exit 1
 LHYVE=${LHYVE:-build/lhyve}
 BACKEND=${BACKEND:-auto}
 
-# What auto will pick, to tell the guest (it prints it in its banner).
+PROBE_KERNEL=build/tests/guests/demo.elf
+BASE=(-c 1 -s 0,hostbridge -s 31,lpc -l com1,stdio -l pc-testdev)
+
+# Resolve auto here, so the guest can name the backend in its banner: kvm
+# when /dev/kvm is usable and this lhyve's kvm backend runs the bundled
+# guest (powering off, status 1), else emu.
 backend=$BACKEND
 if [ "$backend" = auto ]; then
-	if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-		backend=kvm
-	else
-		backend=emu
+	backend=emu
+	if [ -r /dev/kvm ] && [ -w /dev/kvm ] && [ -e "$PROBE_KERNEL" ]; then
+		"$LHYVE" "${BASE[@]}" -m 64M -o backend=kvm \
+		    --kernel "$PROBE_KERNEL" --cmdline batch probe \
+		    </dev/null >/dev/null 2>&1
+		[ $? -eq 1 ] && backend=kvm
 	fi
 fi
 
@@ -49,9 +56,8 @@ for f in "$LHYVE" "$DEMO_KERNEL" ${DEMO_INITRD:+"$DEMO_INITRD"}; do
 	fi
 done
 
-args=(-c 1 -m "$DEMO_MEM" -s 0,hostbridge -s 31,lpc -l com1,stdio
-    -l pc-testdev -o "backend=$BACKEND" --kernel "$DEMO_KERNEL"
-    --cmdline "$DEMO_CMDLINE")
+args=("${BASE[@]}" -m "$DEMO_MEM" -o "backend=$backend"
+    --kernel "$DEMO_KERNEL" --cmdline "$DEMO_CMDLINE")
 [ -n "$DEMO_INITRD" ] && args+=(--initrd "$DEMO_INITRD")
 
 if [ -t 0 ]; then

@@ -112,30 +112,115 @@ run_unit() {
 
 # --- script tiers: tests/<tier>/run.sh -----------------------------------
 #
-# A runner prints "PASS name", "FAIL name (why)" and "SKIP name (why)" at the
-# start of a line (details indented) and exits non-zero when something
-# failed.  A runner that dies or hangs without saying FAIL is one failure.
+# A runner speaks one of two dialects, line by line:
+#  - "PASS name", "FAIL name (why)", "SKIP name (why)" (details indented
+#    after the line), as tests/guests/run.sh and tests/cli/run.sh do;
+#  - TAP: "1..N", "ok N - name", "not ok N - name", "# diagnostics" before a
+#    result, "# SKIP" and "# TODO" directives (a TODO failure is a known,
+#    listed failure: counted as skipped), "Bail out!".
+# Both are turned into PASS/FAIL/SKIP lines; the raw output stays in
+# build/tests/logs/<tier>.log.  A runner that dies, hangs, or exits
+# non-zero without a failing test is one more failure.
+T_DIAG_LINES=${T_DIAG_LINES:-30}
+
 run_tier() {
-	local tier=$1 runner=tests/$1/run.sh log rc p f s
+	local tier=$1 runner=tests/$1/run.sh log rc line desc dir
+	local p=0 f=0 s=0 plan=0 results=0 bail=0
+	local diag=()
 	[ -f "$runner" ] || return 0
 	log=$LOGDIR/$tier.log
-	timeout -k 10 "$TIER_TIMEOUT" bash "$runner" </dev/null 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-	p=$(grep -c '^PASS ' "$log")
-	f=$(grep -c '^FAIL ' "$log")
-	s=$(grep -c '^SKIP ' "$log")
+	while IFS= read -r line; do
+		case "$line" in
+		"PASS "*)
+			echo "$line"
+			p=$((p + 1))
+			;;
+		"FAIL "*)
+			echo "$line"
+			f=$((f + 1))
+			;;
+		"SKIP "*)
+			echo "$line"
+			s=$((s + 1))
+			;;
+		"1.."[0-9]*)
+			desc=${line#1..}
+			plan=$((plan + ${desc%%[!0-9]*}))
+			;;
+		"ok "* | "not ok "*)
+			results=$((results + 1))
+			# "[not ]ok N[ -] description[ # DIRECTIVE reason]"
+			[[ $line =~ ^(not )?ok\ *[0-9]*\ *(-\ )?(.*)$ ]]
+			desc=${BASH_REMATCH[3]}
+			dir=""
+			case "$desc" in
+			*" # "*)
+				dir=${desc##* # }
+				desc=${desc% # *}
+				;;
+			"# "*)
+				dir=${desc#\# }
+				desc=""
+				;;
+			esac
+			[ -z "$desc" ] && desc="test $results"
+			case "$line:$dir" in
+			*:[Ss][Kk][Ii][Pp]*)
+				echo "SKIP $tier/$desc (${dir#* })"
+				s=$((s + 1))
+				;;
+			"not ok "*:[Tt][Oo][Dd][Oo]*)
+				echo "SKIP $tier/$desc (known failure: ${dir#* })"
+				s=$((s + 1))
+				;;
+			"not ok "*)
+				echo "FAIL $tier/$desc"
+				f=$((f + 1))
+				printf '%s\n' "${diag[@]}" | head -n "$T_DIAG_LINES" |
+				    sed 's/^/    | /'
+				;;
+			*)
+				echo "PASS $tier/$desc"
+				p=$((p + 1))
+				;;
+			esac
+			diag=()
+			;;
+		"Bail out!"*)
+			echo "FAIL $tier ($line)"
+			f=$((f + 1))
+			bail=1
+			;;
+		"#"*)
+			# TAP diagnostics belong to the next result.
+			[ "${#diag[@]}" -lt 1000 ] && diag+=("$line")
+			;;
+		*)
+			echo "$line"
+			;;
+		esac
+	done < <(timeout -k 10 "$TIER_TIMEOUT" bash "$runner" </dev/null 2>&1 |
+	    tee "$log"; exit "${PIPESTATUS[0]}")
+	wait $!
+	rc=$?
 	passed=$((passed + p))
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		echo "FAIL $tier (tier timed out after ${TIER_TIMEOUT}s)"
 		failed=$((failed + 1))
+	elif [ "$bail" -eq 0 ] && [ "$results" -lt "$plan" ]; then
+		echo "FAIL $tier ($results results for $plan planned tests)"
+		failed=$((failed + 1))
 	elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "FAIL $tier (runner exited with status $rc, no FAIL line)"
+		echo "FAIL $tier (runner exited with status $rc, no failed test)"
 		failed=$((failed + 1))
 	elif [ "$rc" -eq 0 ] && [ "$f" -gt 0 ]; then
 		echo "FAIL $tier (runner reported failures but exited 0)"
 		failed=$((failed + 1))
+	fi
+	if [ "$f" -gt 0 ]; then
+		echo "    (full output of the $tier tier: $log)"
 	fi
 }
 

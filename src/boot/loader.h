@@ -24,12 +24,12 @@
  * refused rather than silently clobbered.
  */
 #define BOOT_DATA_START	0x1000ULL
-#define BOOT_GDT_GPA	0x1000ULL	/* GDT: null, null, code 0x10, data 0x18 */
+#define BOOT_GDT_GPA	0x1000ULL	/* null, null, code 0x10, data 0x18 */
 #define BOOT_PML4_GPA	0x2000ULL	/* long mode: PML4, PDPT, 4 PDs */
 #define BOOT_PT_PAGES	6
-#define BOOT_MBI_GPA	0x8000ULL	/* multiboot info, mmap, modules, strings */
+#define BOOT_MBI_GPA	0x8000ULL	/* multiboot info, mmap, strings */
 #define BOOT_MBI_END	0x70000ULL
-#define BOOT_STACK_TOP	0x80000ULL	/* initial ESP/RSP; grows down to MBI_END */
+#define BOOT_STACK_TOP	0x80000ULL	/* initial ESP/RSP, grows down */
 #define BOOT_DATA_END	0x80000ULL
 
 /* GDT selectors, as in Linux's boot protocol (__BOOT_CS / __BOOT_DS). */
@@ -57,7 +57,7 @@ struct boot_image {
 	struct boot_seg seg[BOOT_MAX_SEGS];
 	uint64_t entry;		/* guest-physical entry address */
 	uint64_t lo, hi;	/* lowest paddr, highest paddr + memsz */
-	int elfclass;		/* ELFCLASS32 / ELFCLASS64, 0 for a.out kludge */
+	int elfclass;		/* ELFCLASS32/64, 0 for the a.out kludge */
 };
 
 /* ---- ELF (elf.c) ---- */

@@ -152,15 +152,14 @@ be_alloc(enum be_kind kind, void (*rx_ready)(void *), void *arg)
 }
 
 /*
- * Watch the input fd.  epoll refuses regular files and /dev/null; such
- * input is simply not there (a guest console with stdin from /dev/null).
+ * Watch the input fd.  epoll refuses regular files and /dev/null, which
+ * are always readable: their input is pulled by the UART as its FIFO
+ * empties (uart_drain), up to end of file.
  */
 static void
 be_watch_input(struct uart_backend *be)
 {
 	be->rmev = mevent_add(be->rfd, EVF_READ, be_readable, be);
-	if (be->rmev == NULL)
-		be->eof = true;
 }
 
 /* Write all of buf, waiting out a full pipe or tty.  false: fd is gone. */
@@ -417,6 +416,13 @@ uart_backend_close(struct uart_backend *be)
 	}
 	pthread_mutex_destroy(&be->mtx);
 	free(be);
+}
+
+bool
+uart_backend_is_pull(struct uart_backend *be)
+{
+	return (be->rfd >= 0 && be->rmev == NULL && !be->eof &&
+	    be->kind != BE_TCP);
 }
 
 int

@@ -26,5 +26,10 @@ int uart_backend_getc(struct uart_backend *be);
 void uart_backend_putc(struct uart_backend *be, uint8_t c);
 /* Stop / restart input notifications (the receive FIFO is full / not). */
 void uart_backend_rx_enable(struct uart_backend *be, bool on);
+/*
+ * True when input can't be watched by the event loop (a regular file or
+ * /dev/null, always readable): the UART pulls it when the guest looks.
+ */
+bool uart_backend_is_pull(struct uart_backend *be);
 
 #endif /* LHYVE_UART_BACKEND_H */

@@ -380,6 +380,10 @@ uart_read(struct uart_softc *sc, int offset)
 		reg = sc->mcr;
 		break;
 	case REG_LSR:
+		/* Input from a file: pull it as the guest looks for it. */
+		if (sc->rxfifo.num == 0 && sc->be != NULL &&
+		    uart_backend_is_pull(sc->be))
+			uart_drain(sc);
 		reg = sc->lsr | (sc->rxfifo.num > 0 ? LSR_RXRDY : 0);
 		/* Error bits clear when read. */
 		sc->lsr &= ~LSR_OE;

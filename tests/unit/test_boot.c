@@ -1265,8 +1265,8 @@ test_fuzz_kernels(void **state)
 		err[0] = '\0';
 		found = mb_find_header(f, len, &h, err, sizeof(err));
 		if (found > 0)
-			ret = multiboot_load(&fake_ctx, &fake_bsp, "fuzz", f, len,
-			    &h, err, sizeof(err));
+			ret = multiboot_load(&fake_ctx, &fake_bsp, "fuzz", f,
+			    len, &h, err, sizeof(err));
 		else if (found == 0)
 			ret = elf64_load(&fake_ctx, &fake_bsp, "fuzz", f, len,
 			    err, sizeof(err));

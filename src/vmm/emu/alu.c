@@ -11,7 +11,7 @@
 
 enum { A_ADD, A_OR, A_ADC, A_SBB, A_AND, A_SUB, A_XOR, A_CMP };
 
-static inline uint64_t
+EMU_INLINE uint64_t
 alu_do(struct emu_cpu *cpu, int aop, int size, uint64_t d, uint64_t s,
     int cin)
 {
@@ -54,14 +54,14 @@ alu_do(struct emu_cpu *cpu, int aop, int size, uint64_t d, uint64_t s,
 	return (r);
 }
 
-static inline int
+EMU_INLINE int
 carry_in(struct emu_cpu *cpu, int aop)
 {
 	return ((aop == A_ADC || aop == A_SBB) ? emu_get_cf(cpu) : 0);
 }
 
 /* r/m op= src: the destination is the ModRM r/m operand. */
-static inline const struct emu_op *
+EMU_INLINE const struct emu_op *
 alu_rm(struct emu_cpu *cpu, const struct emu_op *op, int aop, uint64_t src)
 {
 	int sz = op->size, cin = carry_in(cpu, aop);
@@ -93,7 +93,7 @@ alu_rm(struct emu_cpu *cpu, const struct emu_op *op, int aop, uint64_t src)
 }
 
 /* reg op= src */
-static inline const struct emu_op *
+EMU_INLINE const struct emu_op *
 alu_r(struct emu_cpu *cpu, const struct emu_op *op, int reg, int aop,
     uint64_t src)
 {
@@ -167,7 +167,7 @@ static H(h_test_rm_imm)
 /* ---- INC, DEC, NOT, NEG: one-operand read-modify-write ---- */
 enum { U_INC, U_DEC, U_NOT, U_NEG };
 
-static inline uint64_t
+EMU_INLINE uint64_t
 unary_do(struct emu_cpu *cpu, int uop, int sz, uint64_t d, int oldcf)
 {
 	uint64_t m = emu_mask(sz), r;
@@ -195,7 +195,7 @@ unary_do(struct emu_cpu *cpu, int uop, int sz, uint64_t d, int oldcf)
 	return (r);
 }
 
-static inline const struct emu_op *
+EMU_INLINE const struct emu_op *
 unary_rm(struct emu_cpu *cpu, const struct emu_op *op, int uop)
 {
 	int sz = op->size;
@@ -445,6 +445,66 @@ static H(h_sahf)
 	return (emu_next(cpu, op));
 }
 
+/* ---- BCD adjustments (SDM vol. 2 "DAA", "DAS", "AAA", "AAS", "AAM",
+ * "AAD"); 16/32-bit code only, the decoder refuses them in 64-bit mode ---- */
+
+static H(h_daa_das)
+{
+	uint8_t al = cpu->r[R_AX], old = al;
+	bool cf = emu_get_cf(cpu), af = emu_get_rflags(cpu) & FL_AF;
+	bool sub = op->i.op == 0x2f, ncf = false;
+
+	if ((al & 0xf) > 9 || af) {
+		ncf = cf || (sub ? al < 6 : al > 0xf9);
+		al = sub ? al - 6 : al + 6;
+		af = true;
+	}
+	if (old > 0x99 || cf) {
+		al = sub ? al - 0x60 : al + 0x60;
+		ncf = true;
+	}
+	emu_setreg(cpu, R_AX, 1, 0, al);
+	emu_set_arith(cpu, emu_szp(al, 1) | (ncf ? FL_CF : 0) |
+	    (af ? FL_AF : 0));
+	return (emu_next(cpu, op));
+}
+
+static H(h_aaa_aas)
+{
+	uint16_t ax = cpu->r[R_AX];
+	bool adj = (ax & 0xf) > 9 || (emu_get_rflags(cpu) & FL_AF);
+
+	if (adj)
+		ax = op->i.op == 0x37 ? ax + 0x106 : ((ax - 6) & 0xff) |
+		    ((((ax >> 8) - 1) & 0xff) << 8);
+	ax = (ax & 0xff00) | (ax & 0x0f);
+	emu_setreg(cpu, R_AX, 2, 0, ax);
+	emu_set_arith(cpu, emu_szp(ax & 0xff, 1) |
+	    (adj ? FL_AF | FL_CF : 0));
+	return (emu_next(cpu, op));
+}
+
+static H(h_aam)
+{
+	uint8_t al = cpu->r[R_AX], base = op->i.imm;
+
+	if (base == 0)
+		emu_fault(cpu, EXC_DE, 0);
+	emu_setreg(cpu, R_AX, 2, 0, ((al / base) << 8) | (al % base));
+	emu_set_arith(cpu, emu_szp(al % base, 1));
+	return (emu_next(cpu, op));
+}
+
+static H(h_aad)
+{
+	uint8_t al = cpu->r[R_AX], ah = cpu->r[R_AX] >> 8;
+	uint8_t r = al + ah * (uint8_t)op->i.imm;
+
+	emu_setreg(cpu, R_AX, 2, 0, r);
+	emu_set_arith(cpu, emu_szp(r, 1));
+	return (emu_next(cpu, op));
+}
+
 #define ALU_ROWS(base, name, grpreg)					\
 	OP1(base + 0, h_##name##_rm_r, EMU_F_BYTE | EMU_F_LOCK),	\
 	OP1(base + 1, h_##name##_rm_r, EMU_F_LOCK),			\
@@ -523,5 +583,11 @@ const struct emu_opreg emu_alu_ops[] = {
 	OP1(0xfd, h_std, 0),
 	OP1(0x9f, h_lahf, 0),
 	OP1(0x9e, h_sahf, 0),
+	OP1(0x27, h_daa_das, 0),
+	OP1(0x2f, h_daa_das, 0),
+	OP1(0x37, h_aaa_aas, 0),
+	OP1(0x3f, h_aaa_aas, 0),
+	OP1(0xd4, h_aam, 0),
+	OP1(0xd5, h_aad, 0),
 	OPEND
 };

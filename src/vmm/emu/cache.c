@@ -39,6 +39,7 @@ emu_cache_flush(struct emu_cpu *cpu)
 {
 	memset(cpu->hash, 0, sizeof(cpu->hash));
 	cpu->arena_used = 0;
+	cpu->chain_gen++;	/* every link pointed into the arena */
 }
 
 static inline unsigned
@@ -79,7 +80,7 @@ decode_fail(struct emu_op *op, int r)
 }
 
 /* One instruction that crosses a page: decoded each time, not cached. */
-static const struct emu_block *
+static struct emu_block *
 cross_block(struct emu_cpu *cpu, uint64_t la, const uint8_t *p, int n1,
     int mode)
 {
@@ -99,7 +100,7 @@ cross_block(struct emu_cpu *cpu, uint64_t la, const uint8_t *p, int n1,
 	return (b);
 }
 
-static const struct emu_block *
+static struct emu_block *
 fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
     int mode, unsigned h)
 {
@@ -130,6 +131,8 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 	b->pver = old | EMU_PI_CODE;
 	b->gpa = gpa;
 	b->mode = mode;
+	b->link_next = 0;
+	memset(b->link, 0, sizeof(b->link));
 
 	while (n < EMU_BLOCK_MAXOPS) {
 		struct emu_op *op = &b->ops[n];
@@ -161,25 +164,14 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 	return (b);
 }
 
-const struct emu_block *
-emu_cache_lookup(struct emu_cpu *cpu)
+struct emu_block *
+emu_cache_lookup(struct emu_cpu *cpu, uint64_t la)
 {
-	struct emu_segreg *cs = &cpu->seg[EMU_CS];
 	struct emu_tlbe *e;
-	uint64_t la, gpa;
+	uint64_t gpa;
 	int mode = cpu->code_mode;
 	unsigned h;
 
-	if (cpu->long64) {
-		la = cpu->rip;
-		if ((uint64_t)((int64_t)(la << 16) >> 16) != la)
-			emu_fault(cpu, EXC_GP, 0);
-	} else {
-		/* XXX: only the first byte is checked against CS.limit */
-		if (cpu->rip > cs->limit)
-			emu_fault(cpu, EXC_GP, 0);
-		la = (cs->base + cpu->rip) & 0xffffffffULL;
-	}
 	e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
 	if (e->tag_x != (la & EMU_PAGE_MASK)) {
 		e = emu_tlb_fill(cpu, la, ACC_X, false);

@@ -19,6 +19,9 @@
 #include "vmm/vmm_priv.h"
 #include "vmm/emu/decode.h"
 
+/* hot helpers: always inlined so constant arguments fold away */
+#define EMU_INLINE	static inline __attribute__((always_inline))
+
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
@@ -142,12 +145,25 @@ struct emu_op {
 	uint8_t aux;		/* handler-specific (ALU op, condition, ...) */
 };
 
+/*
+ * A block's remembered successor (block chaining): valid while the vCPU's
+ * chain_gen (bumped by anything that changes linear->physical translation,
+ * CS, the mode or the cache) is unchanged and the successor is not stale.
+ */
+struct emu_link {
+	uint64_t la;		/* linear address it was entered at */
+	uint32_t gen;
+	struct emu_block *b;
+};
+
 struct emu_block {
 	uint64_t gpa;		/* physical address of the first byte */
 	_Atomic uint32_t *pinfo; /* page info word of that page */
 	uint32_t pver;		/* its value when the block was decoded */
 	uint8_t mode;		/* decode mode 16/32/64 */
 	uint16_t nops;
+	uint8_t link_next;	/* round-robin slot for the next link */
+	struct emu_link link[2];
 	struct emu_block *hnext;
 	struct emu_op ops[];	/* nops + a terminating op */
 };
@@ -218,6 +234,7 @@ struct emu_cpu {
 	struct emu_tlbe *tlb;	/* tlbs[cpl == 3] */
 	struct emu_tlbe tlbs[2][EMU_TLB_SIZE];
 	uint32_t seen_code_gen;
+	uint32_t chain_gen;	/* see struct emu_link */
 
 	/* run state */
 	struct vcpu *vcpu;
@@ -273,7 +290,7 @@ bool emu_get_pf(struct emu_cpu *cpu);
 /* Condition code cc (0..15, the low nibble of Jcc/SETcc/CMOVcc). */
 bool emu_cond(struct emu_cpu *cpu, int cc);
 
-static inline void
+EMU_INLINE void
 emu_lf(struct emu_cpu *cpu, int op, int size, uint64_t dst, uint64_t src,
     uint64_t res)
 {
@@ -292,7 +309,7 @@ emu_set_arith(struct emu_cpu *cpu, uint32_t fl)
 	cpu->rflags = (cpu->rflags & ~(uint64_t)FL_ARITH) | (fl & FL_ARITH);
 }
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_mask(int size)
 {
 	return (size == 8 ? ~0ULL : (1ULL << (size * 8)) - 1);
@@ -313,7 +330,7 @@ emu_sext(uint64_t v, int size)
 uint32_t emu_szp(uint64_t res, int size);
 
 /* ---- registers ---- */
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_getreg(struct emu_cpu *cpu, int n, int size, int rex)
 {
 	switch (size) {
@@ -330,7 +347,7 @@ emu_getreg(struct emu_cpu *cpu, int n, int size, int rex)
 }
 
 /* Write a register the way x86 does: 32-bit writes zero-extend. */
-static inline void
+EMU_INLINE void
 emu_setreg(struct emu_cpu *cpu, int n, int size, int rex, uint64_t v)
 {
 	switch (size) {
@@ -431,7 +448,7 @@ uint64_t emu_translate(struct emu_cpu *cpu, uint64_t la, int acc, bool sys);
 /* Synchronous exit to lhyve's exit handler; returns its verdict. */
 int emu_exit_call(struct emu_cpu *cpu, struct vm_exit *vme);
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_linear(struct emu_cpu *cpu, int sr, uint64_t off, int size, int acc)
 {
 	if (likely(cpu->long64)) {
@@ -446,7 +463,7 @@ emu_linear(struct emu_cpu *cpu, int sr, uint64_t off, int size, int acc)
 	return (emu_linear_slow(cpu, sr, off, size, acc));
 }
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_ld(const void *p, int size)
 {
 	switch (size) {
@@ -459,7 +476,7 @@ emu_ld(const void *p, int size)
 	return (v);
 }
 
-static inline void
+EMU_INLINE void
 emu_st(void *p, int size, uint64_t v)
 {
 	switch (size) {
@@ -471,7 +488,7 @@ emu_st(void *p, int size, uint64_t v)
 }
 
 /* Read size bytes at linear address la: a TLB hit is a compare and an add. */
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_read_la(struct emu_cpu *cpu, uint64_t la, int size)
 {
 	struct emu_tlbe *e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
@@ -482,7 +499,7 @@ emu_read_la(struct emu_cpu *cpu, uint64_t la, int size)
 	return (emu_read_slow(cpu, la, size, false));
 }
 
-static inline void
+EMU_INLINE void
 emu_write_la(struct emu_cpu *cpu, uint64_t la, int size, uint64_t v)
 {
 	struct emu_tlbe *e = &cpu->tlb[(la >> 12) & (EMU_TLB_SIZE - 1)];
@@ -495,13 +512,13 @@ emu_write_la(struct emu_cpu *cpu, uint64_t la, int size, uint64_t v)
 	emu_write_slow(cpu, la, size, v, false);
 }
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_read(struct emu_cpu *cpu, int sr, uint64_t off, int size)
 {
 	return (emu_read_la(cpu, emu_linear(cpu, sr, off, size, ACC_R), size));
 }
 
-static inline void
+EMU_INLINE void
 emu_write(struct emu_cpu *cpu, int sr, uint64_t off, int size, uint64_t v)
 {
 	emu_write_la(cpu, emu_linear(cpu, sr, off, size, ACC_W), size, v);
@@ -518,7 +535,7 @@ struct emu_mref {
 	int size;
 };
 
-static inline void
+EMU_INLINE void
 emu_mref_get(struct emu_cpu *cpu, struct emu_mref *m, int sr, uint64_t off,
     int size)
 {
@@ -534,7 +551,7 @@ emu_mref_get(struct emu_cpu *cpu, struct emu_mref *m, int sr, uint64_t off,
 		m->p = NULL;
 }
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_mref_read(struct emu_cpu *cpu, struct emu_mref *m)
 {
 	if (m->p != NULL)
@@ -542,7 +559,7 @@ emu_mref_read(struct emu_cpu *cpu, struct emu_mref *m)
 	return (emu_read_slow(cpu, m->la, m->size, false));
 }
 
-static inline void
+EMU_INLINE void
 emu_mref_write(struct emu_cpu *cpu, struct emu_mref *m, uint64_t v)
 {
 	if (m->p != NULL)
@@ -593,7 +610,7 @@ emu_write_sys(struct emu_cpu *cpu, uint64_t la, int size, uint64_t v)
 
 /* ---- operands of a decoded instruction ---- */
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_amask(int addrsize)
 {
 	return (addrsize == 8 ? ~0ULL : addrsize == 4 ? 0xffffffffULL :
@@ -601,7 +618,7 @@ emu_amask(int addrsize)
 }
 
 /* Effective address (offset within the segment) of a ModRM memory operand. */
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_ea(struct emu_cpu *cpu, const struct emu_op *op)
 {
 	const struct emu_insn *i = &op->i;
@@ -630,7 +647,7 @@ emu_ea(struct emu_cpu *cpu, const struct emu_op *op)
 	return (i->addrsize == 4 ? (a & 0xffffffffULL) : a);
 }
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_rm_read(struct emu_cpu *cpu, const struct emu_op *op, int size)
 {
 	if (op->i.mod == 3)
@@ -638,7 +655,7 @@ emu_rm_read(struct emu_cpu *cpu, const struct emu_op *op, int size)
 	return (emu_read(cpu, op->seg, emu_ea(cpu, op), size));
 }
 
-static inline void
+EMU_INLINE void
 emu_rm_write(struct emu_cpu *cpu, const struct emu_op *op, int size,
     uint64_t v)
 {
@@ -648,13 +665,13 @@ emu_rm_write(struct emu_cpu *cpu, const struct emu_op *op, int size,
 		emu_write(cpu, op->seg, emu_ea(cpu, op), size, v);
 }
 
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_reg_read(struct emu_cpu *cpu, const struct emu_op *op, int size)
 {
 	return (emu_getreg(cpu, op->i.reg, size, op->i.rex));
 }
 
-static inline void
+EMU_INLINE void
 emu_reg_write(struct emu_cpu *cpu, const struct emu_op *op, int size,
     uint64_t v)
 {
@@ -662,7 +679,7 @@ emu_reg_write(struct emu_cpu *cpu, const struct emu_op *op, int size,
 }
 
 /* The immediate truncated to size (the decoder sign-extends it). */
-static inline uint64_t
+EMU_INLINE uint64_t
 emu_imm(const struct emu_op *op, int size)
 {
 	return ((uint64_t)op->i.imm & emu_mask(size));
@@ -699,7 +716,7 @@ emu_pop(struct emu_cpu *cpu, int size)
 /* ---- instruction flow ---- */
 
 /* Finish a straight-line instruction and go on with the next op. */
-static inline const struct emu_op *
+EMU_INLINE const struct emu_op *
 emu_next(struct emu_cpu *cpu, const struct emu_op *op)
 {
 	cpu->rip += op->i.len;
@@ -748,8 +765,24 @@ const struct emu_op *emu_h_end(struct emu_cpu *, const struct emu_op *);
 int emu_cache_init(struct emu_cpu *cpu);
 void emu_cache_fini(struct emu_cpu *cpu);
 void emu_cache_flush(struct emu_cpu *cpu);
-/* The block at the current CS:RIP (may fault on the fetch). */
-const struct emu_block *emu_cache_lookup(struct emu_cpu *cpu);
+/* The block at linear address la = CS:RIP (may fault on the fetch). */
+struct emu_block *emu_cache_lookup(struct emu_cpu *cpu, uint64_t la);
+
+/* Linear address of CS:RIP, with the canonical or CS limit check. */
+static inline uint64_t
+emu_fetch_la(struct emu_cpu *cpu)
+{
+	if (cpu->long64) {
+		if (unlikely((uint64_t)((int64_t)(cpu->rip << 16) >> 16) !=
+		    cpu->rip))
+			emu_fault(cpu, EXC_GP, 0);
+		return (cpu->rip);
+	}
+	/* XXX: only the first byte is checked against CS.limit */
+	if (unlikely(cpu->rip > cpu->seg[EMU_CS].limit))
+		emu_fault(cpu, EXC_GP, 0);
+	return ((cpu->seg[EMU_CS].base + cpu->rip) & 0xffffffffULL);
+}
 
 /* ---- port I/O (system.c) ---- */
 uint32_t emu_port_in(struct emu_cpu *cpu, uint16_t port, int size);

@@ -208,6 +208,7 @@ emu_startup(struct vcpu *vcpu, uint64_t rip)
 	cpu->seg[EMU_CS].sel = (rip >> 4) & 0xffff;
 	cpu->seg[EMU_CS].base = rip & ~0xfULL;
 	cpu->rip = rip & 0xf;
+	cpu->chain_gen++;
 	return (0);
 }
 
@@ -237,57 +238,92 @@ halt_wait(struct emu_cpu *cpu)
 	pthread_mutex_unlock(&cpu->mtx);
 }
 
+/* The block to run at la: a link of the previous block, else the cache. */
+static inline struct emu_block *
+next_block(struct emu_cpu *cpu, struct emu_block *prev, uint32_t prevgen,
+    uint64_t la)
+{
+	uint32_t gen = cpu->chain_gen;
+	struct emu_block *b;
+
+	if (prev != NULL && prevgen == gen) {
+		for (int k = 0; k < 2; k++) {
+			struct emu_link *l = &prev->link[k];
+			if (l->la == la && l->gen == gen && l->b != NULL &&
+			    atomic_load_explicit(l->b->pinfo,
+			    memory_order_relaxed) == l->b->pver)
+				return (l->b);
+		}
+	}
+	b = emu_cache_lookup(cpu, la);
+	/* link unless the lookup flushed the cache or this is scratch */
+	if (prev != NULL && prevgen == gen && cpu->chain_gen == gen &&
+	    b->pinfo != NULL) {
+		struct emu_link *l = &prev->link[prev->link_next];
+		prev->link_next ^= 1;
+		l->la = la;
+		l->gen = gen;
+		l->b = b;
+	}
+	return (b);
+}
+
 /* Run blocks until something must leave vm_run; returns with vme set. */
 static void
 run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
 {
 	struct vmctx *ctx = cpu->ctx;
 	struct emu_vm *vm = cpu->vm;
-	uint64_t *insns = &cpu->vcpu->stats[VMST_INSNS];
+	struct emu_block *prev = NULL;
+	uint32_t prevgen = 0;
 	int how;
 
 	for (;;) {
-		const struct emu_block *b;
+		struct emu_block *b;
 		const struct emu_op *op;
 		uint32_t gen;
 
-		if (cpu->exit_pending) {
+		if (unlikely(cpu->exit_pending)) {
 			cpu->exit_pending = false;
 			*vme = cpu->exit_vme;
 			return;
 		}
 		how = atomic_load_explicit(&ctx->suspend, memory_order_relaxed);
-		if (how != VM_SUSPEND_NONE) {
+		if (unlikely(how != VM_SUSPEND_NONE)) {
 			vme->exitcode = VM_EXITCODE_SUSPENDED;
 			vme->u.suspended.how = how;
 			atomic_store(&cpu->kick, 0);
 			return;
 		}
-		if (atomic_load_explicit(&cpu->kick, memory_order_relaxed)) {
+		if (unlikely(atomic_load_explicit(&cpu->kick,
+		    memory_order_relaxed))) {
 			atomic_store(&cpu->kick, 0);
 			vme->exitcode = VM_EXITCODE_DEBUG;
 			return;
 		}
-		if (cpu->halted) {
+		if (unlikely(cpu->halted)) {
 			halt_wait(cpu);
+			prev = NULL;
 			continue;
 		}
 
-		b = emu_cache_lookup(cpu);
+		b = next_block(cpu, prev, prevgen, emu_fetch_la(cpu));
 		gen = atomic_load_explicit(&vm->code_gen,
 		    memory_order_acquire);
-		if (gen != cpu->seen_code_gen) {
+		if (unlikely(gen != cpu->seen_code_gen)) {
 			/* some page became code: its writes must go slow */
 			cpu->seen_code_gen = gen;
 			emu_tlb_flush_write(cpu);
 		}
+		prev = b->pinfo != NULL ? b : NULL;
+		prevgen = cpu->chain_gen;
 		cpu->stop = false;
 		op = b->ops;
 		do {
 			cpu->cur_op = op;
 			op = op->fn(cpu, op);
-			(*insns)++;
 		} while (op != NULL && !cpu->stop);
+		cpu->vcpu->stats[VMST_INSNS] += cpu->cur_op - b->ops + 1;
 	}
 }
 

@@ -340,6 +340,7 @@ emu_tlb_flush(struct emu_cpu *cpu)
 {
 	/* XXX: global pages (CR4.PGE) are flushed too; correct but slower */
 	memset(cpu->tlbs, 0xff, sizeof(cpu->tlbs));
+	cpu->chain_gen++;
 }
 
 void
@@ -350,6 +351,7 @@ emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t la)
 		    (EMU_TLB_SIZE - 1)];
 		e->tag_r = e->tag_w = e->tag_x = EMU_TLB_NONE;
 	}
+	cpu->chain_gen++;
 }
 
 void

@@ -16,6 +16,7 @@ emu_set_cpl(struct emu_cpu *cpu, int cpl)
 {
 	cpu->cpl = cpl;
 	cpu->tlb = cpu->tlbs[cpl == 3];
+	cpu->chain_gen++;
 }
 
 void
@@ -24,6 +25,7 @@ emu_update_mode(struct emu_cpu *cpu)
 	enum emu_pgmode pg;
 	uint32_t cs = cpu->seg[EMU_CS].access, ss = cpu->seg[EMU_SS].access;
 
+	cpu->chain_gen++;	/* CS base or mode may have changed */
 	if (!(cpu->cr0 & CR0_PE))
 		emu_set_cpl(cpu, 0);
 	else if (cpu->rflags & FL_VM)
