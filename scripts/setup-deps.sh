@@ -36,4 +36,4 @@ echo "setup-deps.sh: installing$missing"
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-    --no-install-recommends $missing
+    -o Dpkg::Use-Pty=0 --no-install-recommends $missing

@@ -111,6 +111,11 @@ linux_parse(const uint8_t *buf, size_t len, struct linux_hdr *h, char *err,
 	h->hdr_end = LINUX_HEADER + buf[LINUX_JUMP + 1];
 	if (h->hdr_end > LINUX_HDR_MAX_END)
 		h->hdr_end = LINUX_HDR_MAX_END;
+	if (len < LINUX_VERSION + 2) {
+		snprintf(err, errlen, "truncated bzImage (%zu bytes, the setup "
+		    "header ends at 0x%zx)", len, h->hdr_end);
+		return (-1);
+	}
 	h->version = rd16(buf + LINUX_VERSION);
 	if (h->version < LINUX_MIN_VERSION) {
 		snprintf(err, errlen, "Linux boot protocol %u.%02u is too old "

@@ -80,6 +80,33 @@
 #define PCIY_EXPRESS		0x10
 #define PCIY_MSIX		0x11
 
+/* MSI capability (PCI 3.0 §6.8.1) */
+#define PCIR_MSI_CTRL		0x02
+#define PCIM_MSICTRL_VECTOR	0x0100	/* per-vector masking capable */
+#define PCIM_MSICTRL_64BIT	0x0080
+#define PCIM_MSICTRL_MME_MASK	0x0070	/* multiple message enable */
+#define PCIM_MSICTRL_MMC_MASK	0x000e	/* multiple message capable */
+#define PCIM_MSICTRL_MSI_ENABLE	0x0001
+#define PCIR_MSI_ADDR		0x04
+#define PCIR_MSI_ADDR_HIGH	0x08
+#define PCIR_MSI_DATA		0x08	/* 32-bit address form */
+#define PCIR_MSI_DATA_64BIT	0x0c
+
+/* MSI-X capability (PCI 3.0 §6.8.2) */
+#define PCIR_MSIX_CTRL		0x02
+#define PCIM_MSIXCTRL_MSIX_ENABLE	0x8000
+#define PCIM_MSIXCTRL_FUNCTION_MASK	0x4000
+#define PCIM_MSIXCTRL_TABLE_SIZE	0x07ff
+#define PCIR_MSIX_TABLE		0x04
+#define PCIR_MSIX_PBA		0x08
+#define PCIM_MSIX_BIR_MASK	0x7
+#define PCIM_MSIX_VCTRL_MASK	0x1
+#define MSIX_TABLE_ENTRY_SIZE	16
+#define MAX_MSIX_TABLE_ENTRIES	2048
+
+/* PCI Express extended configuration space (PCIe 3.0 §7.9) */
+#define PCIR_EXTCAP		0x100
+
 /* Class codes (PCI Code and ID Assignment Specification) */
 #define PCIC_STORAGE		0x01
 #define PCIC_NETWORK		0x02

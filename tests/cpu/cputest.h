@@ -24,8 +24,10 @@
 #define CT_MEM_ADDR	0x200000ULL	/* scratch: data page + stack page */
 #define CT_MEM_SIZE	0x2000
 #define CT_STACK_PAGE	(CT_MEM_ADDR + 0x1000)
-#define CT_IDT_ADDR	0x10000ULL	/* guest only: IDT and its stubs */
+#define CT_IDT_ADDR	0x10000ULL	/* guest only: IDT, its stubs, TSS */
 #define CT_STUB_ADDR	0x11000ULL
+#define CT_TSS_ADDR	0x12000ULL
+#define CT_IST_TOP	0x20000ULL	/* the exception stack (IST 1) */
 #define CT_MAX_INSN	16
 
 /* Ports the guest reports through (guest side only). */
@@ -137,10 +139,22 @@ struct ct_patch {
 	uint8_t bytes[CT_PATCH_MAX];
 };
 
+/*
+ * Case tags: properties of a case that an expected-failure entry may name
+ * ("form-glob:tag"), so that a known bug is excused only where it applies.
+ */
+#define TAG_XPAGE	0x01	/* a memory operand spans two pages */
+#define TAG_A32		0x02	/* 32-bit address size (0x67) */
+#define TAG_CNT0	0x04	/* shift/rotate whose masked count is 0 */
+#define TAG_REP0	0x08	/* REP string with a zero count */
+#define TAG_NAMES	{ "xpage", "a32", "cnt0", "rep0" }
+#define TAG_COUNT	4
+
 struct ct_case {
 	struct ct_state in;
 	uint8_t insn[CT_MAX_INSN];
 	uint8_t len;
+	uint8_t tags;		/* TAG_* */
 	uint16_t flagmask;	/* RFLAGS bits compared (FL_ALL minus undefined) */
 	int npatch;
 	struct ct_patch patch[2];	/* on top of the per-form background */
@@ -204,6 +218,8 @@ enum { D_NATIVE, D_UNIMPL, D_HANG, D_ERROR, D_VECTOR, D_RIP, D_GPR, D_FLAGS,
 
 struct form_stats {
 	int cases, bad, faults;
+	int expected;		/* of bad: excused by an xfail.txt entry */
+	int first_x;		/* the first such entry, -1 none */
 	int cat[D_LAST];
 };
 

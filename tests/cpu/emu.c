@@ -3,8 +3,8 @@
  * emu.c: runs test cases in lhyve's emu backend through the public
  * backend seam (vmm/vmm.h) only.  One VM for the whole run: long mode
  * with the first 4 GiB identity-mapped (x86_setup_long, the loaders'
- * helper), an IDT whose 32 exception gates each report their vector with
- * "out %al, $(0xc0 + vector)", and per case the instruction followed by
+ * helper), an IDT whose 32 exception gates (on their own IST stack) each
+ * report their vector with "out %al, $(0xc0 + vector)", and per case the instruction followed by
  * "out %al, $0x80" at the same address the native run uses.
  */
 #include <errno.h>
@@ -103,12 +103,16 @@ put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-/* 64-bit interrupt gates (SDM vol. 3 §6.14.1) to the reporting stubs. */
+/*
+ * 64-bit interrupt gates (SDM vol. 3 §6.14.1) to the reporting stubs, all
+ * on IST 1 (§6.14.5) so that delivery never depends on the test's RSP.
+ */
 static int
 build_idt(char *err, size_t errlen)
 {
 	uint8_t *idt = vm_map_gpa(ctx, CT_IDT_ADDR, 32 * 16);
 	uint8_t *stub = vm_map_gpa(ctx, CT_STUB_ADDR, 32 * 16);
+	uint8_t *tss;
 	int error;
 
 	if (idt == NULL || stub == NULL) {
@@ -119,8 +123,10 @@ build_idt(char *err, size_t errlen)
 		uint64_t h = CT_STUB_ADDR + 16 * (uint64_t)v;
 		uint8_t *g = idt + 16 * v, *s = stub + 16 * v;
 
+		/* IST 1: the frame goes to its own stack, whatever RSP the
+		 * instruction under test left (it may be any value). */
 		put64(g, (h & 0xffff) | (uint64_t)CT_SEL_CODE << 16 |
-		    0x8eULL << 40 | ((h >> 16) & 0xffff) << 48);
+		    1ULL << 32 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48);
 		put64(g + 8, h >> 32);
 		s[0] = 0xe6;			/* out %al, $(0xc0 + v) */
 		s[1] = (uint8_t)(CT_PORT_VEC + v);
@@ -128,12 +134,25 @@ build_idt(char *err, size_t errlen)
 		s[3] = 0xeb;			/* jmp .-3 (the hlt) */
 		s[4] = 0xfd;
 	}
+	/* 64-bit TSS (SDM vol. 3 §8.7): IST1 at offset 0x24. */
+	tss = vm_map_gpa(ctx, CT_TSS_ADDR, 104);
+	if (tss == NULL) {
+		snprintf(err, errlen, "cannot map the TSS");
+		return (-1);
+	}
+	memset(tss, 0, 104);
+	put64(tss + 0x24, CT_IST_TOP);
+	vm_notify_write(ctx, CT_TSS_ADDR, 104);
 	vm_notify_write(ctx, CT_IDT_ADDR, 32 * 16);
 	vm_notify_write(ctx, CT_STUB_ADDR, 32 * 16);
 	error = vm_set_desc(vcpu, VM_REG_GUEST_IDTR, CT_IDT_ADDR, 32 * 16 - 1,
 	    0);
+	if (error == 0)
+		error = vm_set_desc(vcpu, VM_REG_GUEST_TR, CT_TSS_ADDR, 103,
+		    X86_ACC_TSS);
 	if (error != 0) {
-		snprintf(err, errlen, "vm_set_desc(IDTR): %s", strerror(-error));
+		snprintf(err, errlen, "vm_set_desc(IDTR/TR): %s",
+		    strerror(-error));
 		return (-1);
 	}
 	return (0);

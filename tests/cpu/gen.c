@@ -458,6 +458,11 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		e.target = lo + ct_rng_below(r, span);
 		if (ct_rng_below(r, 2))
 			e.target &= ~(uint64_t)(msz - 1);
+		/* SDM vol. 3 §4.6: an access spanning two pages is checked
+		 * and done on both; make that common enough to be covered */
+		if (msz > 1 && f->cls != C_BTMEM && ct_rng_below(r, 25) == 0)
+			e.target = CT_STACK_PAGE - 1 -
+			    ct_rng_below(r, (uint64_t)msz - 1);
 	}
 	if (e.mem)
 		pick_mem(r, f, &e);
@@ -564,8 +569,15 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	case C_BTMEM:
 		if (e.mem) {
 			int64_t off = (int64_t)ct_rng_below(r, 2048) - 1024;
+			int bits = f->osz * 8;
+			uint64_t at;
 
 			set_reg(c, e.reg, f->osz, true, (uint64_t)off);
+			/* the operand actually read: SDM vol. 2 "BT" */
+			at = e.target + (uint64_t)(f->osz *
+			    (off >= 0 ? off / bits : -((-off + bits - 1) / bits)));
+			if ((at & 0xfff) + f->osz > 0x1000)
+				c->tags |= TAG_XPAGE;
 		}
 		break;
 	case C_BS:
@@ -603,6 +615,10 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		}
 		if (rep)
 			c->in.gpr[R_CX] = (uint64_t)n;
+		if (rep && n == 0)
+			c->tags |= TAG_REP0;
+		if (a32)
+			c->tags |= TAG_A32;
 		if (a32) {
 			c->in.gpr[R_CX] = (ct_rng_next(r) << 32) |
 			    (uint32_t)c->in.gpr[R_CX];
@@ -635,6 +651,16 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		}
 	}
 	c->flagmask = flag_mask(f, count);
+	if (count >= 0 && f->cnt != CNT_ONE &&
+	    (count & (f->osz == 8 ? 0x3f : 0x1f)) == 0)
+		c->tags |= TAG_CNT0;
+	if ((e.mem && f->cls != C_LEA && f->cls != C_BTMEM) ||
+	    f->enc == ENC_MOFFS) {
+		if ((e.target & 0xfff) + msz > 0x1000)
+			c->tags |= TAG_XPAGE;
+	}
+	if (e.mem && e.asz32)
+		c->tags |= TAG_A32;
 
 	/* prefixes, in a random order (hardware accepts any) */
 	for (int i = 0; i < 2; i++)

@@ -47,10 +47,12 @@ static struct {
 } opt = { 1, DEFAULT_CASES, NULL, NULL, NULL, 3, -1, 0, false, false,
     false, false, 0 };
 
+/* Expected failures: a form glob, optional case tags, the reason. */
 static struct {
-	char pat[64];
+	char pat[64];		/* the whole entry as written */
+	char glob[64];		/* the form part */
+	uint8_t tags;		/* TAG_*: all must be on the case */
 	char reason[192];
-	bool used;
 } xfail[MAX_XFAIL];
 static int nxfail;
 
@@ -88,7 +90,39 @@ selected(const char *name)
 	return (false);
 }
 
-/* xfail.txt: "<form or glob> <reason>", '#' comments. */
+/* Parse "glob[:tag[+tag...]]" into entry x; 0 or -1. */
+static int
+parse_xfail_pat(int x, const char *path)
+{
+	static const char *const names[TAG_COUNT] = TAG_NAMES;
+	char buf[64], *colon, *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", xfail[x].pat);
+	colon = strchr(buf, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	snprintf(xfail[x].glob, sizeof(xfail[x].glob), "%s", buf);
+	xfail[x].tags = 0;
+	if (colon == NULL)
+		return (0);
+	for (tok = strtok_r(colon + 1, "+", &save); tok != NULL;
+	    tok = strtok_r(NULL, "+", &save)) {
+		int t;
+
+		for (t = 0; t < TAG_COUNT && strcmp(tok, names[t]) != 0; t++)
+			;
+		if (t == TAG_COUNT) {
+			fprintf(stderr, "cputest: %s: '%s': unknown tag '%s' "
+			    "(xpage, a32, cnt0, rep0)\n", path, xfail[x].pat,
+			    tok);
+			return (-1);
+		}
+		xfail[x].tags |= (uint8_t)(1u << t);
+	}
+	return (0);
+}
+
+/* xfail.txt: "<form glob>[:<tags>] <reason>", '#' comments. */
 static int
 load_xfail(const char *path)
 {
@@ -128,21 +162,32 @@ load_xfail(const char *path)
 		}
 		snprintf(xfail[nxfail].reason, sizeof(xfail[0].reason), "%s",
 		    end);
+		if (parse_xfail_pat(nxfail, path) != 0) {
+			fclose(fp);
+			return (-1);
+		}
 		nxfail++;
 	}
 	fclose(fp);
 	return (0);
 }
 
-static const char *
-xfail_reason(const char *name)
+/* The entry excusing a mismatch of this case, or -1. */
+static int
+xfail_case(const char *name, uint8_t tags)
 {
 	for (int i = 0; i < nxfail; i++)
-		if (fnmatch(xfail[i].pat, name, 0) == 0) {
-			xfail[i].used = true;
-			return (xfail[i].reason);
-		}
-	return (NULL);
+		if ((xfail[i].tags & ~tags) == 0 &&
+		    fnmatch(xfail[i].glob, name, 0) == 0)
+			return (i);
+	return (-1);
+}
+
+/* The untagged entry covering the whole form (crashes too), or -1. */
+static int
+xfail_form(const char *name)
+{
+	return (xfail_case(name, 0));
 }
 
 /* ---- running a form ---- */
@@ -189,13 +234,14 @@ mutate(const struct ct_case *c, struct ct_result *r, int i)
  */
 static int
 run_form(const struct ct_form *f, int n, int show, struct form_stats *st,
-    volatile int *cur)
+    volatile int *cur, uint8_t *used)
 {
 	struct ct_rng rng;
 	struct ct_result eres;
-	int shown = 0;
+	int shown = 0, shown_x = 0;
 
 	memset(st, 0, sizeof(*st));
+	st->first_x = -1;
 	ct_rng_seed(&rng, hash_name(f->name, opt.seed));
 	ct_gen_background(&rng, bg);
 	for (int i = 0; i < n; i++) {
@@ -216,6 +262,7 @@ run_form(const struct ct_form *f, int n, int show, struct form_stats *st,
 	for (int i = 0; i < n; i++) {
 		const struct ct_result *b;
 		unsigned d;
+		int x;
 
 		if (opt.one_case >= 0 && i != opt.one_case)
 			continue;
@@ -237,12 +284,27 @@ run_form(const struct ct_form *f, int n, int show, struct form_stats *st,
 		for (int k = 0; k < D_LAST; k++)
 			if (d & (1u << k))
 				st->cat[k]++;
+		x = d != 0 ? xfail_case(f->name, cases[i].tags) : -1;
 		if (d != 0)
 			st->bad++;
-		if ((d != 0 && shown < show) || opt.one_case >= 0) {
+		if (x >= 0) {
+			st->expected++;
+			used[x / 8] |= (uint8_t)(1u << (x % 8));
+			if (st->first_x < 0)
+				st->first_x = x;
+		}
+		/* expected mismatches still show one: nothing is hidden */
+		if ((d != 0 && x < 0 && shown < show) ||
+		    (x >= 0 && shown_x < 1) || opt.one_case >= 0) {
+			if (x >= 0)
+				fprintf(ct_out, "# (expected: xfail.txt '%s')\n",
+				    xfail[x].pat);
 			ct_print_case(f, i, &cases[i], &nres[i], b, opt.self,
 			    opt.seed);
-			shown++;
+			if (x >= 0)
+				shown_x++;
+			else
+				shown++;
 		}
 		if (st->cat[D_HANG] >= MAX_HANGS) {
 			/* each hang costs the watchdog's timeout */
@@ -292,6 +354,7 @@ struct slot {
 	uint64_t started;		/* ms */
 	bool timed_out;
 	struct form_stats st;
+	uint8_t used[MAX_XFAIL / 8];	/* xfail entries that excused one */
 	int textlen;
 	char text[SLOT_TEXT];
 };
@@ -312,13 +375,6 @@ now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
-}
-
-static int
-show_for(const char *name)
-{
-	/* xfail forms still show one mismatch: nothing is hidden */
-	return (xfail_reason(name) != NULL ? 1 : opt.show);
 }
 
 static void
@@ -371,8 +427,8 @@ worker(struct shared *sh, struct slot *slots)
 		ct_out = open_memstream(&buf, &len);
 		if (ct_out == NULL)
 			_exit(4);
-		s->error = run_form(f, opt.ncases, show_for(f->name), &s->st,
-		    &s->cur) != 0;
+		s->error = run_form(f, opt.ncases, opt.show, &s->st,
+		    &s->cur, s->used) != 0;
 		fclose(ct_out);
 		slot_text(s, buf, len);
 		free(buf);
@@ -530,13 +586,53 @@ static struct {
 	long total, bad_cases;
 } tap;
 
+static uint8_t xused[MAX_XFAIL / 8];	/* entries that excused something */
+
+enum { V_PASS, V_FAIL, V_TODO, V_XPASS };
+
+/*
+ * What a finished slot means.  A form fails if any mismatch is not excused
+ * by an xfail.txt entry whose form glob and tags match the case; it is an
+ * expected failure (TAP TODO) if every mismatch is excused; a crash or hang
+ * is excused only by an untagged entry for the form.
+ */
+static int
+verdict(const struct ct_form *f, struct slot *s, const char **why)
+{
+	int xf = xfail_form(f->name);
+
+	*why = NULL;
+	for (int i = 0; i < MAX_XFAIL / 8; i++)
+		xused[i] |= s->used[i];
+	if (s->error)
+		return (V_FAIL);
+	if (atomic_load(&s->state) == SL_CRASHED) {
+		if (xf < 0)
+			return (V_FAIL);
+		xused[xf / 8] |= (uint8_t)(1u << (xf % 8));
+		*why = xfail[xf].reason;
+		return (V_TODO);
+	}
+	if (s->st.bad > s->st.expected)
+		return (V_FAIL);
+	if (s->st.expected > 0) {
+		*why = xfail[s->st.first_x].reason;
+		return (V_TODO);
+	}
+	if (xf >= 0) {
+		*why = xfail[xf].reason;
+		return (V_XPASS);
+	}
+	return (V_PASS);
+}
+
 static void
 tap_done(int idx, struct slot *s)
 {
 	const struct ct_form *f = &ct_forms[sel[idx]];
-	const char *why = xfail_reason(f->name);
+	const char *why;
 	char desc[256];
-	int num = idx + 1;
+	int num = idx + 1, v = verdict(f, s, &why);
 
 	fwrite(s->text, 1, (size_t)s->textlen, stdout);
 	tap.all[idx] = s->st;
@@ -556,13 +652,13 @@ tap_done(int idx, struct slot *s)
 		printf("%s %d - %s (%s)\n", ok ? "ok" : "not ok", num, f->name,
 		    desc);
 		tap.bad_forms += !ok;
-	} else if (s->st.bad == 0 && !s->error && why == NULL) {
+	} else if (v == V_PASS) {
 		printf("ok %d - %s\n", num, f->name);
-	} else if (s->st.bad == 0 && !s->error) {
+	} else if (v == V_XPASS) {
 		printf("ok %d - %s # TODO %s (passes now: remove it from "
 		    "xfail.txt)\n", num, f->name, why);
 		tap.xpass++;
-	} else if (why != NULL && !s->error) {
+	} else if (v == V_TODO) {
 		printf("not ok %d - %s (%s) # TODO %s\n", num, f->name, desc,
 		    why);
 		tap.todo_forms++;
@@ -613,9 +709,9 @@ run_tap(void)
 		return (rc);
 	print_coverage();
 	for (int i = 0; i < nxfail; i++)
-		if (!xfail[i].used)
-			printf("# xfail.txt: '%s' matches no form run\n",
-			    xfail[i].pat);
+		if (!(xused[i / 8] & (1u << (i % 8))))
+			printf("# xfail.txt: '%s' excused no mismatch in this "
+			    "run (fixed? then remove it)\n", xfail[i].pat);
 	printf("# cputest: %d forms, %ld cases, %ld mismatching cases; "
 	    "%d forms fail, %d expected failures (TODO), %d pass despite "
 	    "xfail; seed %" PRIu64 "%s\n", nsel, tap.total, tap.bad_cases,
@@ -634,12 +730,14 @@ static void
 soak_done(int idx, struct slot *s)
 {
 	const struct ct_form *f = &ct_forms[sel[idx]];
+	const char *why;
 	char desc[256];
+	int v = verdict(f, s, &why);
 
 	soak.total += s->st.cases;
-	if ((s->st.bad == 0 && !s->error) || xfail_reason(f->name) != NULL)
+	if (v != V_FAIL)
 		return;
-	soak.bad += s->st.bad;
+	soak.bad += s->st.bad - s->st.expected;
 	fwrite(s->text, 1, (size_t)s->textlen, stdout);
 	ct_describe(&s->st, desc, sizeof(desc));
 	printf("# FAIL %s seed %" PRIu64 ": %s\n", f->name, opt.seed, desc);
@@ -673,6 +771,7 @@ static int
 run_one(void)
 {
 	struct form_stats st;
+	uint8_t used[MAX_XFAIL / 8];
 	char err[256];
 	int cur;
 
@@ -683,7 +782,8 @@ run_one(void)
 		return (2);
 	}
 	for (int i = 0; i < nsel; i++)
-		if (run_form(&ct_forms[sel[i]], opt.ncases, 1, &st, &cur) != 0)
+		if (run_form(&ct_forms[sel[i]], opt.ncases, 1, &st, &cur,
+		    used) != 0)
 			return (2);
 	if (!opt.self)
 		ct_emu_fini();
@@ -727,7 +827,7 @@ usage(FILE *fp)
 	    "  -f, --form GLOBS    only forms matching these comma-separated "
 	    "globs\n"
 	    "  -c, --case K        run case K only, printing it in full\n"
-	    "  -x, --xfail FILE    expected failures (form-or-glob reason)\n"
+	    "  -x, --xfail FILE    expected failures (glob[:tags] reason)\n"
 	    "  -m, --show N        mismatches printed per form (default 3)\n"
 	    "  -C, --coverage FILE write the coverage table there\n"
 	    "  -S, --soak SECS     random seeds for SECS seconds\n"

@@ -11,6 +11,17 @@
 #define SEG_F000(x)	((x) - f000_base)
 #define RAM_SEG		0x2000		/* scratch at 0x20000 */
 
+/* CHECKW seg, off, value, n: the word at seg:off is value, else fail n. */
+.macro CHECKW seg, off, value, n
+	movw	$\seg, %ax
+	movw	%ax, %fs
+	cmpw	$\value, %fs:\off
+	je	9998f
+	movb	$\n, %al
+	jmp	fail16
+9998:
+.endm
+
 	.text
 	.code16
 	/* The lower 64 KiB of the ROM are only padding. */
@@ -56,6 +67,48 @@ start16:
 	movb	$3, %al
 	jmp	fail16
 1:	movw	$SEG_F000(msg_segments), %si
+	call	puts16
+
+	/*
+	 * 16-bit ModRM addressing (SDM vol. 2 table 2-1): every base/index
+	 * form, disp8/disp16, BP defaulting to SS, a segment override, and
+	 * offset wrap-around at 64 KiB.  Stores go through one form; the
+	 * checks read the same linear byte through a different segment.
+	 */
+	pushw	%ds
+	movw	$0x1000, %ax		/* DS base 0x10000, SS base 0 */
+	movw	%ax, %ds
+	movw	$0x0100, %bx
+	movw	$0x0020, %si
+	movw	$0x0040, %di
+	movw	$0x0300, %bp
+	movw	$0x1111, (%bx,%si)	/* DS:0120 = 0x10120 */
+	movw	$0x2222, 2(%bx,%di)	/* DS:0142 = 0x10142 */
+	movw	$0x3333, (%bp,%si)	/* SS:0320 = 0x00320 */
+	movw	$0x4444, 0x10(%bp,%di)	/* SS:0350 = 0x00350 */
+	movw	$0x5555, 0x1234(%si)	/* DS:1254 = 0x11254 */
+	movw	$0x6666, -2(%di)	/* DS:003E = 0x1003E */
+	movw	$0x7777, (%bx)		/* DS:0100 = 0x10100 */
+	movw	$0x8888, 0x2000		/* DS:2000 = 0x12000 */
+	movw	$0x9999, 0x7ff(%bp)	/* SS:0AFF = 0x00AFF */
+	movw	$0xaaaa, %ds:(%bp)	/* DS:0300 = 0x10300 */
+	movw	$0xffff, %si
+	movb	$0xbb, 3(%si)		/* DS:(FFFF+3)&FFFF = DS:0002 */
+	popw	%ds
+	.irp chk, "0x1012,0x0,0x1111,10", "0x1014,0x2,0x2222,11", \
+	    "0x0032,0x0,0x3333,12", "0x0035,0x0,0x4444,13", \
+	    "0x1125,0x4,0x5555,14", "0x1003,0xe,0x6666,15", \
+	    "0x1010,0x0,0x7777,16", "0x1200,0x0,0x8888,17", \
+	    "0x00af,0xf,0x9999,18", "0x1030,0x0,0xaaaa,19"
+	CHECKW	\chk
+	.endr
+	movw	$0x1000, %ax
+	movw	%ax, %fs
+	cmpb	$0xbb, %fs:2
+	je	1f
+	movb	$20, %al
+	jmp	fail16
+1:	movw	$SEG_F000(msg_modrm), %si
 	call	puts16
 
 	/* Stack: push/pop of words and dwords, and a nested call. */
@@ -152,7 +205,14 @@ fail16:
 	movw	%ax, %ds
 	movw	$SEG_F000(msg_fail), %si
 	call	puts16
-	movb	%bl, %al
+	movw	%bx, %ax
+	movb	$10, %cl
+	divb	%cl			/* al = tens, ah = units */
+	testb	%al, %al
+	jz	1f
+	addb	$'0', %al
+	call	putc16
+1:	movb	%ah, %al
 	addb	$'0', %al
 	call	putc16
 	movb	$'\n', %al
@@ -189,6 +249,7 @@ puts16:
 
 msg_hello:	.asciz	"hello from real mode (boot ROM, reset vector F000:FFF0)\n"
 msg_segments:	.asciz	"segment arithmetic ok\n"
+msg_modrm:	.asciz	"16-bit addressing forms ok\n"
 msg_stack:	.asciz	"stack and call/ret ok\n"
 msg_strings:	.asciz	"string ops ok (printed from a copy in RAM)\n"
 msg_strings_end:

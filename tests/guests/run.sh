@@ -38,12 +38,12 @@ selected() {
 }
 
 # guest NAME STATUS ARGS...: run NAME with ARGS on each backend; expect exit
-# STATUS and stdout equal to tests/guests/NAME.expect.
+# STATUS and stdout equal to tests/guests/NAME.expect (or $EXPECT.expect).
 guest() {
 	local name=$1 want=$2 be t out err exp
 	shift 2
 	selected "$name" || return 0
-	exp=tests/guests/$name.expect
+	exp=tests/guests/${EXPECT:-$name}.expect
 	for be in emu kvm; do
 		t="guest/$name/$be"
 		if [ "$be" = kvm ] && [ -n "$kvm_skip" ]; then
@@ -137,6 +137,12 @@ guest elf64 1 --kernel $G/elf64.elf
 guest demo 1 --kernel $G/demo.elf --cmdline "backend=test batch"
 guest alu32 1 --kernel $G/alu32.elf
 guest alu64 1 --kernel $G/alu64.elf
+guest except32 1 --kernel $G/except32.elf
+# A second vCPU that never gets a SIPI must not keep lhyve from ending (later
+# options win, so -c 2 overrides the -c 1 of BASE).
+EXPECT=hello32 guest hello32_2cpu 1 -c 2 --kernel $G/hello32.elf \
+	--cmdline 'hello32 console=ttyS0 x=1,y=2 "quoted words"'
+EXPECT=halt guest halt_2cpu 2 -c 2 --kernel $G/halt.elf
 guest triplefault 3 --kernel $G/triplefault.elf
 guest triplefault_int3 3 --kernel $G/triplefault_int3.elf
 guest halt 2 --kernel $G/halt.elf

@@ -188,7 +188,6 @@ struct emu_vm {
 	_Atomic uint32_t code_gen;	/* bumped when a page becomes code */
 	_Atomic int nactive;		/* vCPUs that have run */
 	_Atomic int nhalted_noirq;	/* of those, halted with IF=0 */
-	pthread_rwlock_t memlock;	/* guards pinfo[] against layout change */
 };
 
 /* run-loop longjmp reasons */

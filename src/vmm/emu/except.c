@@ -55,8 +55,8 @@ contributory(int vec)
 
 /*
  * An exception was raised (by an instruction or by the delivery of an
- * earlier one).  Returns false when it ends in a triple fault, which the
- * caller reports as a VM_SUSPEND_TRIPLEFAULT exit.
+ * earlier one).  A fault while delivering #DF is a triple fault: it leaves
+ * a pending VM_SUSPEND_TRIPLEFAULT exit for the run loop.
  */
 void
 emu_exception(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err)

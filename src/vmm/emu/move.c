@@ -294,12 +294,11 @@ static H(h_enter)
 /* C9: LEAVE */
 static H(h_leave)
 {
-	uint64_t m = emu_sp_mask(cpu), oldsp = cpu->r[R_SP], v;
+	uint64_t m = emu_sp_mask(cpu), bp = cpu->r[R_BP] & m;
+	/* read first: a fault must leave RSP as it was */
+	uint64_t v = emu_read(cpu, EMU_SS, bp, op->size);
 
-	cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | (cpu->r[R_BP] & m);
-	v = emu_read(cpu, EMU_SS, cpu->r[R_SP] & m, op->size);
-	(void)oldsp;
-	cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((cpu->r[R_SP] + op->size) & m);
+	cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((bp + op->size) & m);
 	emu_setreg(cpu, R_BP, op->size, 0, v);
 	return (emu_next(cpu, op));
 }

@@ -157,12 +157,6 @@ emu_load_seg(struct emu_cpu *cpu, int sr, uint16_t sel)
 			emu_fault(cpu, EXC_NP, sel & 0xfffc);
 	}
 	set_accessed(cpu, sel, d);
-	d |= 1ULL << 40;
-	if (cpu->long64 && (sr == EMU_FS || sr == EMU_GS)) {
-		/* 64-bit mode: the descriptor base is 32 bits (the MSRs
-		 * hold 64) */
-		emu_set_seg_cache(cpu, sr, sel, d);
-		return;
-	}
-	emu_set_seg_cache(cpu, sr, sel, d);
+	/* in 64-bit mode this loads a 32-bit FS/GS base; the MSRs hold 64 */
+	emu_set_seg_cache(cpu, sr, sel, d | (1ULL << 40));
 }
