@@ -61,7 +61,8 @@ args=("${BASE[@]}" -m "$DEMO_MEM" -o "backend=$backend"
 [ -n "$DEMO_INITRD" ] && args+=(--initrd "$DEMO_INITRD")
 
 if [ -t 0 ]; then
-	echo "demo.sh: booting $DEMO_KERNEL on lhyve (q or Ctrl-D in the guest ends it)" >&2
+	echo "demo.sh: booting $DEMO_KERNEL on lhyve" \
+	    "(q or Ctrl-D in the guest ends it)" >&2
 fi
 "$LHYVE" "${args[@]}" lhyve-demo
 rc=$?

@@ -28,7 +28,8 @@ if [ "$(id -u)" -eq 0 ]; then
 elif command -v sudo >/dev/null 2>&1; then
 	SUDO="sudo"
 else
-	echo "setup-deps.sh: missing packages:$missing (run as root or install sudo)" >&2
+	echo "setup-deps.sh: missing packages:$missing" \
+	    "(run as root, or install sudo)" >&2
 	exit 1
 fi
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "boot/boot.h"
+#include "boot/linux.h"
 #include "boot/loader.h"
 #include "config.h"
 
@@ -199,6 +200,14 @@ boot_image_load(struct vmctx *ctx, const uint8_t *buf, size_t len,
 	return (0);
 }
 
+static uint64_t boot_rsdp;
+
+void
+boot_set_rsdp(uint64_t gpa)
+{
+	boot_rsdp = gpa;
+}
+
 int
 boot_load_kernel(struct vmctx *ctx, struct vcpu *bsp, char *err,
     size_t errlen)
@@ -228,6 +237,8 @@ boot_load_kernel(struct vmctx *ctx, struct vcpu *bsp, char *err,
 	} else if (found > 0) {
 		ret = multiboot_load(ctx, bsp, path, buf, len, &hdr, err,
 		    errlen);
+	} else if (linux_probe(buf, len)) {
+		ret = linux_load(ctx, bsp, buf, len, boot_rsdp, err, errlen);
 	} else if (elf_is_elf(buf, len, &elfclass) &&
 	    elfclass == ELFCLASS64) {
 		ret = elf64_load(ctx, bsp, path, buf, len, err, errlen);
@@ -237,8 +248,8 @@ boot_load_kernel(struct vmctx *ctx, struct vcpu *bsp, char *err,
 		    "header (32-bit kernels boot only through multiboot)",
 		    path);
 	} else {
-		snprintf(err, errlen, "%s: not a multiboot or ELF64 kernel",
-		    path);
+		snprintf(err, errlen, "%s: not a multiboot, bzImage or ELF64 "
+		    "kernel", path);
 	}
 	free(buf);
 	return (ret);

@@ -7,12 +7,17 @@
 #define LHYVE_BOOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmm/vmm.h"
 
+/* Where the ACPI RSDP is, for loaders that pass it on (Linux zero page). */
+void boot_set_rsdp(uint64_t gpa);
+
 /*
  * Load boot.kernel (with boot.initrd and boot.cmdline) and set up 'bsp' to
- * enter it.  Recognises multiboot v1 (ELF32/ELF64) and plain ELF64.
+ * enter it.  Recognises multiboot v1 (ELF32/ELF64), a Linux bzImage
+ * (64-bit boot protocol) and plain ELF64.
  * Returns 0, or -1 with a one-line reason in err.
  */
 int boot_load_kernel(struct vmctx *ctx, struct vcpu *bsp, char *err,

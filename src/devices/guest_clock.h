@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <time.h>
 
+struct mevent;
+
 #define GUEST_CLOCK_NS_PER_S	1000000000ULL
 
 /*
@@ -47,5 +49,31 @@ uint64_t guest_clock_ns_to_ticks(uint64_t ns, uint64_t hz);
  * Saturates at UINT64_MAX; hz 0 gives UINT64_MAX.
  */
 uint64_t guest_clock_ticks_to_ns(uint64_t ticks, uint64_t hz);
+
+/*
+ * A one-shot device timer at an absolute guest time: a CLOCK_MONOTONIC
+ * timerfd watched by the event loop (mevent EVF_READ), so it has
+ * nanosecond resolution where EVF_TIMER has milliseconds.  The owner
+ * guards it with its own lock: guest_timer_arm() and guest_timer_fired()
+ * are called with that lock held; func runs on the event-loop thread
+ * without it and should take it, then call guest_timer_fired().
+ */
+struct guest_timer {
+	int		fd;
+	struct mevent	*ev;
+	uint64_t	armed;		/* guest ns it is set for, or UINT64_MAX */
+	void		(*func)(void *arg);
+	void		*arg;
+};
+
+/* 0 or -errno. */
+int guest_timer_init(struct guest_timer *gt, void (*func)(void *arg),
+    void *arg);
+void guest_timer_fini(struct guest_timer *gt);
+/* Fire at guest time 'ns' (at once if it has passed); UINT64_MAX: never.
+ * Re-arming to the time already set costs no system call. */
+void guest_timer_arm(struct guest_timer *gt, uint64_t ns);
+/* The owner's func tells the timer it went off (it is disarmed). */
+void guest_timer_fired(struct guest_timer *gt);
 
 #endif /* LHYVE_GUEST_CLOCK_H */

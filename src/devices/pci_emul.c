@@ -2,8 +2,9 @@
 /*
  * pci_emul.c: the PCI core (bhyve's pci_emul.c): the -s parser, device
  * instantiation from the pci.B.S.F config nodes, configuration mechanism
- * #1, configuration-space write rules, BAR allocation and decoding, the
- * capability list, and INTx.
+ * #1 and ECAM, configuration-space write rules, BAR allocation and
+ * decoding, the capability list, and INTx (routed by pci_irq.c; MSI and
+ * MSI-X live in pci_msi.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -14,7 +15,9 @@
 #include "devices/inout.h"
 #include "devices/mem.h"
 #include "devices/pci_emul.h"
+#include "devices/pci_irq.h"
 #include "devices/pci_lpc.h"
+#include "devices/pci_priv.h"
 
 SET_DECLARE(pci_devemu_set, struct pci_devemu);
 
@@ -23,6 +26,7 @@ SET_DECLARE(pci_devemu_set, struct pci_devemu);
 struct slotinfo {
 	struct pci_devinst *si_funcs[PCI_FUNCMAX + 1];
 	int si_intpins[4];	/* users of INTA..INTD in this slot */
+	struct pci_irq si_intirq[4];	/* where INTA..INTD go */
 };
 
 struct businfo {
@@ -283,6 +287,8 @@ pci_emul_mem_handler(struct vcpu *vcpu, int dir, uint64_t addr, int size,
 	int idx = (int)arg2;
 
 	off = addr - pi->pi_bar[idx].addr;
+	if (pci_msix_bar_access(pi, idx, dir == MEM_F_WRITE, off, size, val))
+		return (0);
 	if (dir == MEM_F_WRITE) {
 		if (pe->pe_barwrite == NULL)
 			return (0);
@@ -698,26 +704,33 @@ pci_lintr_request(struct pci_devinst *pi)
 	pci_set_cfgdata8(pi, PCIR_INTPIN, best + 1);
 }
 
+/*
+ * Every function of a slot that uses the same pin shares one route, as
+ * the wires on a board do; pci_irq.c picks the IOAPIC pin and PIRQ.
+ */
 static void
 lintr_route(struct pci_devinst *pi)
 {
+	struct pci_irq *irq;
+
 	if (pi->pi_lintr.pin == 0)
 		return;
-	/*
-	 * XXX: the usual PCI swizzle onto IOAPIC pins 16-19; the
-	 * interrupt-controller issue adds PIRQ routing and the _PRT that
-	 * tells the guest.
-	 */
-	pi->pi_lintr.ioapic_irq = 16 + ((pi->pi_slot + pi->pi_lintr.pin - 1)
-	    & 3);
-	pci_set_cfgdata8(pi, PCIR_INTLINE, pi->pi_lintr.ioapic_irq);
+	irq = &pci_businfo[pi->pi_bus]->slots[pi->pi_slot].
+	    si_intirq[pi->pi_lintr.pin - 1];
+	pci_irq_route(pi, irq);
+	pi->pi_lintr.irq = *irq;
+	pci_set_cfgdata8(pi, PCIR_INTLINE, pci_irq_intline(irq));
 }
 
+/*
+ * INTx reaches the interrupt controllers unless the command register's
+ * INTx Disable is set (§6.2.2) or MSI / MSI-X is on (§6.8.1.3, §6.8.2.3).
+ */
 static bool
 lintr_permitted(struct pci_devinst *pi)
 {
 	return ((pci_get_cfgdata16(pi, PCIR_COMMAND) & PCIM_CMD_INTxDIS) ==
-	    0);
+	    0 && !pi->pi_msi.enabled && !pi->pi_msix.enabled);
 }
 
 static void
@@ -739,8 +752,7 @@ pci_lintr_assert(struct pci_devinst *pi)
 		lintr_set_status(pi, true);
 		if (lintr_permitted(pi)) {
 			pi->pi_lintr.state = ASSERTED;
-			vm_ioapic_assert_irq(pi->pi_vmctx,
-			    pi->pi_lintr.ioapic_irq);
+			pci_irq_assert(pi);
 		} else {
 			pi->pi_lintr.state = PENDING;
 		}
@@ -755,25 +767,54 @@ pci_lintr_deassert(struct pci_devinst *pi)
 		return;
 	pthread_mutex_lock(&pi->pi_lintr.lock);
 	if (pi->pi_lintr.state == ASSERTED)
-		vm_ioapic_deassert_irq(pi->pi_vmctx, pi->pi_lintr.ioapic_irq);
+		pci_irq_deassert(pi);
 	pi->pi_lintr.state = IDLE;
 	lintr_set_status(pi, false);
 	pthread_mutex_unlock(&pi->pi_lintr.lock);
 }
 
-/* The INTx-disable bit gates the line but keeps its level (§6.2.2). */
-static void
-lintr_update(struct pci_devinst *pi)
+/* The gates changed: the line keeps its level but may stop reaching. */
+void
+pci_lintr_update(struct pci_devinst *pi)
 {
+	if (pi->pi_lintr.pin == 0)
+		return;
 	pthread_mutex_lock(&pi->pi_lintr.lock);
 	if (pi->pi_lintr.state == ASSERTED && !lintr_permitted(pi)) {
-		vm_ioapic_deassert_irq(pi->pi_vmctx, pi->pi_lintr.ioapic_irq);
+		pci_irq_deassert(pi);
 		pi->pi_lintr.state = PENDING;
 	} else if (pi->pi_lintr.state == PENDING && lintr_permitted(pi)) {
 		pi->pi_lintr.state = ASSERTED;
-		vm_ioapic_assert_irq(pi->pi_vmctx, pi->pi_lintr.ioapic_irq);
+		pci_irq_assert(pi);
 	}
 	pthread_mutex_unlock(&pi->pi_lintr.lock);
+}
+
+int
+pci_get_intx_routes(struct pci_intx_route *out, int max)
+{
+	struct businfo *bi = pci_businfo[0];
+	struct pci_irq *irq;
+	int n = 0;
+
+	if (bi == NULL)
+		return (0);
+	for (int s = 0; s <= PCI_SLOTMAX; s++) {
+		for (int p = 0; p < 4; p++) {
+			irq = &bi->slots[s].si_intirq[p];
+			if (bi->slots[s].si_intpins[p] == 0 ||
+			    irq->ioapic_irq == 0)
+				continue;
+			if (n < max) {
+				out[n].slot = s;
+				out[n].pin = p + 1;
+				out[n].ioapic_irq = irq->ioapic_irq;
+				out[n].isa_irq = pirq_irq(irq->pirq_pin);
+			}
+			n++;
+		}
+	}
+	return (n);
 }
 
 /* ---- configuration space ---- */
@@ -805,18 +846,20 @@ cmd_changed(struct pci_devinst *pi, uint16_t old)
 		}
 	}
 	if ((old ^ new) & PCIM_CMD_INTxDIS)
-		lintr_update(pi);
+		pci_lintr_update(pi);
 }
 
 /*
  * One byte of a configuration write outside the BARs, following the type 0
  * header rules of PCI 3.0 §6.2: IDs and class read-only, command bits
- * 0-6 and 8-10 writable, status error bits write-1-to-clear.
+ * 0-6 and 8-10 writable, status error bits write-1-to-clear; in the MSI
+ * and MSI-X capabilities only the bits §6.8 makes writable.  Returns true
+ * if the byte was in one of those two capabilities.
  */
-static void
+static bool
 cfg_write_byte(struct pci_devinst *pi, int off, uint8_t b)
 {
-	uint8_t old = pci_get_cfgdata8(pi, off);
+	uint8_t old = pci_get_cfgdata8(pi, off), wmask;
 
 	switch (off) {
 	case PCIR_COMMAND:
@@ -834,11 +877,17 @@ cfg_write_byte(struct pci_devinst *pi, int off, uint8_t b)
 		pci_set_cfgdata8(pi, off, b);
 		break;
 	default:
-		if (off < CAP_START_OFFSET || cap_header_byte(pi, off))
+		if (off < CAP_START_OFFSET || off > PCI_REGMAX ||
+		    cap_header_byte(pi, off))
 			break;	/* read-only */
+		if (pci_msi_cfg_wmask(pi, off, &wmask)) {
+			pci_set_cfgdata8(pi, off, (old & ~wmask) | (b & wmask));
+			return (true);
+		}
 		pci_set_cfgdata8(pi, off, b);
 		break;
 	}
+	return (false);
 }
 
 static uint32_t
@@ -858,6 +907,7 @@ pci_cfgrw(int in, int bus, int slot, int func, int coff, int bytes,
 	const struct pci_devemu *pe;
 	struct pci_devinst *pi;
 	uint16_t oldcmd;
+	bool msi = false;
 
 	pi = pci_get_devinst(bus, slot, func);
 	/* Absent function or a malformed access: master abort, all-ones. */
@@ -886,11 +936,20 @@ pci_cfgrw(int in, int bus, int slot, int func, int coff, int bytes,
 			bar_write(pi, coff, *val);
 		return;
 	}
+	/*
+	 * Extended space (0x100-0xFFF, PCIe 3.0 §7.2.2): no emulated
+	 * function has writable registers there unless its pe_cfgwrite
+	 * says so; a zero header at 0x100 tells the guest the list is empty.
+	 */
+	if (coff > PCI_REGMAX)
+		return;
 	oldcmd = pci_get_cfgdata16(pi, PCIR_COMMAND);
 	for (int i = 0; i < bytes; i++)
-		cfg_write_byte(pi, coff + i, *val >> (i * 8));
+		msi |= cfg_write_byte(pi, coff + i, *val >> (i * 8));
 	if (pci_get_cfgdata16(pi, PCIR_COMMAND) != oldcmd)
 		cmd_changed(pi, oldcmd);
+	if (msi)
+		pci_msi_cfg_changed(pi);
 }
 
 /*
@@ -970,6 +1029,54 @@ static struct inout_port pci_cfgdata_port = {
 	"pci_cfgdata", CONF1_DATA_PORT, 4, IOPORT_F_INOUT, pci_emul_cfgdata, 0
 };
 DATA_SET(inout_port_set, pci_cfgdata_port);
+
+/*
+ * ECAM (PCIe 3.0 §7.2.2): function b:s.f's 4 KiB of configuration space
+ * at base + (b << 20 | s << 15 | f << 12).  The same pci_cfgrw as the
+ * mechanism #1 ports, under the same lock, so both views always agree.
+ * An 8-byte access (PCIe allows only up to a dword) is two dwords.
+ */
+static int
+pci_ecam_handler(struct vcpu *vcpu, int dir, uint64_t addr, int size,
+    uint64_t *val, void *arg1, long arg2)
+{
+	uint64_t off = addr - PCI_EMUL_ECFG_BASE;
+	int bus, slot, func, coff, in = dir == MEM_F_READ;
+	uint32_t lo, hi;
+
+	bus = (int)(off >> 20) & PCI_BUSMAX;
+	slot = (int)(off >> 15) & PCI_SLOTMAX;
+	func = (int)(off >> 12) & PCI_FUNCMAX;
+	coff = (int)(off & PCIE_REGMAX);
+	pthread_mutex_lock(&pci_cfg_mtx);
+	if (size == 8) {
+		lo = (uint32_t)*val;
+		hi = (uint32_t)(*val >> 32);
+		if ((coff & 7) != 0) {
+			lo = hi = 0xffffffff;	/* misaligned: dropped */
+		} else {
+			pci_cfgrw(in, bus, slot, func, coff, 4, &lo);
+			pci_cfgrw(in, bus, slot, func, coff + 4, 4, &hi);
+		}
+		if (in)
+			*val = (uint64_t)hi << 32 | lo;
+	} else {
+		lo = (uint32_t)*val;
+		pci_cfgrw(in, bus, slot, func, coff, size, &lo);
+		if (in)
+			*val = lo;
+	}
+	pthread_mutex_unlock(&pci_cfg_mtx);
+	return (0);
+}
+
+static const struct mem_range pci_ecam_range = {
+	.name = "pci-ecam",
+	.flags = MEM_F_RW,
+	.handler = pci_ecam_handler,
+	.base = PCI_EMUL_ECFG_BASE,
+	.size = PCI_EMUL_ECFG_SIZE,
+};
 
 /* ---- instantiation ---- */
 
@@ -1057,6 +1164,7 @@ pci_emul_init(struct vmctx *ctx, const struct pci_devemu *pde, int bus,
 	pi->pi_slot = slot;
 	pi->pi_func = func;
 	pthread_mutex_init(&pi->pi_lintr.lock, NULL);
+	pthread_mutex_init(&pi->pi_msilock, NULL);
 	pi->pi_lintr.state = IDLE;
 	snprintf(pi->pi_name, PI_NAMESZ, "%s@pci%d:%d:%d", pde->pe_emu, bus,
 	    slot, func);
@@ -1073,7 +1181,9 @@ pci_emul_init(struct vmctx *ctx, const struct pci_devemu *pde, int bus,
 		for (int i = nbar_reqs - 1; i >= 0; i--)
 			if (bar_reqs[i].pi == pi)
 				bar_reqs[i] = bar_reqs[--nbar_reqs];
+		pci_msi_free(pi);
 		pthread_mutex_destroy(&pi->pi_lintr.lock);
+		pthread_mutex_destroy(&pi->pi_msilock);
 		free(pi);
 		return (error < 0 ? error : -EINVAL);
 	}
@@ -1095,12 +1205,25 @@ pci_reset_state(struct vmctx *ctx)
 	}
 	nbar_reqs = 0;
 	pci_cfgaddr = 0;
+	pci_irq_init();
 	pci_iobase = PCI_EMUL_IOBASE;
 	pci_membase32 = PCI_EMUL_MEMBASE32;
 	/* bhyve puts the 64-bit window on the next 32 GiB past highmem. */
 	top = VM_HIGHMEM_BASE + (ctx != NULL ? vm_get_highmem_size(ctx) : 0);
 	pci_membase64 = roundup_pow2(top, PCI_EMUL_MEMSIZE64);
 	pci_memlim64 = pci_membase64 + PCI_EMUL_MEMSIZE64;
+}
+
+void
+pci_get_windows(struct pci_windows *w)
+{
+	w->io_base = PCI_EMUL_IOBASE;
+	w->io_limit = PCI_EMUL_IOLIMIT;
+	w->mem32_base = PCI_EMUL_MEMBASE32;
+	w->mem32_limit = PCI_EMUL_MEMLIMIT32;
+	/* The allocator moved pci_membase64 on; the window did not. */
+	w->mem64_base = pci_memlim64 - PCI_EMUL_MEMSIZE64;
+	w->mem64_limit = pci_memlim64;
 }
 
 int
@@ -1113,6 +1236,17 @@ init_pci(struct vmctx *ctx)
 	int error;
 
 	pci_reset_state(ctx);
+	/*
+	 * ECAM exists whether or not there are functions (reads of empty
+	 * slots are all-ones).  A second init_pci (tests) finds it there.
+	 */
+	(void)unregister_mem(&pci_ecam_range);
+	error = register_mem(&pci_ecam_range);
+	if (error != 0) {
+		fprintf(stderr, "lhyve: PCI ECAM at 0x%llx: %s\n",
+		    (unsigned long long)PCI_EMUL_ECFG_BASE, strerror(-error));
+		return (-1);
+	}
 	root = find_config_node("pci");
 	if (root == NULL) {
 		lpc_warn_unattached();

@@ -3,6 +3,7 @@
  * pci_lpc.c: the "lpc" PCI-ISA bridge function (bhyve's pci_lpc.c): the
  * -l parser, and at init the legacy devices behind the bridge: the four
  * COM ports (16550 cores on their ISA ports and IRQs) and pc-testdev.
+ * Its configuration space holds the PIRQ routing registers (pci_irq.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "config.h"
 #include "devices/inout.h"
 #include "devices/pci_emul.h"
+#include "devices/pci_irq.h"
 #include "devices/pci_lpc.h"
 #include "devices/pctestdev.h"
 #include "devices/uart_emul.h"
@@ -217,6 +219,8 @@ lpc_uarts_init(struct vmctx *ctx)
 		sc->ctx = ctx;
 		if (uart_legacy_alloc(unit, &sc->iobase, &sc->irq) != 0)
 			return (-1);
+		/* An edge-triggered ISA IRQ: no PCI line may share it. */
+		pci_irq_reserve(sc->irq);
 		sc->uart_softc = uart_init(lpc_uart_intr_assert,
 		    lpc_uart_intr_deassert, sc);
 		if (sc->uart_softc == NULL)
@@ -248,6 +252,68 @@ lpc_uarts_init(struct vmctx *ctx)
 }
 
 /* ---- the bridge function ---- */
+
+static void lpc_forget_stale(void);
+
+/*
+ * The PIRQ routing registers (ICH10 datasheet §13.1.13-14: PIRQA-D_ROUT
+ * at 0x60-0x63, PIRQE-H_ROUT at 0x68-0x6B): PIRQ number for a config
+ * offset, or 0.
+ */
+static int
+lpc_pirq_pin(int off)
+{
+	if (off >= 0x60 && off <= 0x63)
+		return (off - 0x60 + 1);
+	if (off >= 0x68 && off <= 0x6b)
+		return (off - 0x68 + 5);
+	return (0);
+}
+
+static int
+pci_lpc_cfgwrite(struct pci_devinst *pi, int coff, int bytes, uint32_t val)
+{
+	/* Aligned accesses lie wholly inside a PIRQ dword or outside. */
+	if (lpc_pirq_pin(coff) == 0)
+		return (-1);
+	for (int i = 0; i < bytes; i++)
+		pirq_write(pi->pi_vmctx, lpc_pirq_pin(coff + i),
+		    (uint8_t)(val >> (i * 8)));
+	return (0);
+}
+
+static int
+pci_lpc_cfgread(struct pci_devinst *pi, int coff, int bytes,
+    uint32_t *retval)
+{
+	uint32_t v = 0;
+
+	if (lpc_pirq_pin(coff) == 0)
+		return (-1);
+	for (int i = bytes - 1; i >= 0; i--)
+		v = (v << 8) | pirq_read(lpc_pirq_pin(coff + i));
+	*retval = v;
+	return (0);
+}
+
+int
+lpc_bridge_location(int *slot, int *func)
+{
+	lpc_forget_stale();
+	if (lpc_bridge == NULL)
+		return (-1);
+	*slot = lpc_bridge->pi_slot;
+	*func = lpc_bridge->pi_func;
+	return (0);
+}
+
+bool
+lpc_uart_present(int unit)
+{
+	lpc_forget_stale();
+	return (lpc_bridge != NULL && unit >= 0 && unit < LPC_UART_NUM &&
+	    lpc_uart_softc[unit].enabled);
+}
 
 static int
 lpc_id(struct pci_devinst *pi, struct config_node *nvl, const char *name,
@@ -326,8 +392,9 @@ pci_lpc_init(struct pci_devinst *pi, struct config_node *nvl)
 		return (-1);
 	}
 	/*
-	 * XXX: PIRQ routing registers (0x60-0x63, 0x68-0x6B) and the ELCR
-	 * come with the interrupt-controller issue.
+	 * The PIRQ registers are served by pci_lpc_cfgread/write from
+	 * pci_irq.c.  XXX: the ELCR (0x4D0) belongs to the vPIC in the
+	 * backend; pci_irq_level_mask() says what it should hold.
 	 */
 	pci_set_cfgdata16(pi, PCIR_VENDOR, vendor);
 	pci_set_cfgdata16(pi, PCIR_DEVICE, device);
@@ -366,5 +433,7 @@ lpc_warn_unattached(void)
 const struct pci_devemu pci_de_lpc = {
 	.pe_emu = "lpc",
 	.pe_init = pci_lpc_init,
+	.pe_cfgread = pci_lpc_cfgread,
+	.pe_cfgwrite = pci_lpc_cfgwrite,
 };
 PCI_EMUL_SET(pci_de_lpc);

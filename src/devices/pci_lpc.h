@@ -11,6 +11,8 @@
 #ifndef LHYVE_PCI_LPC_H
 #define LHYVE_PCI_LPC_H
 
+#include <stdbool.h>
+
 /* 0, or -1 after printing what is wrong. */
 int lpc_device_parse(const char *opt);
 void lpc_print_supported_devices(void);
@@ -20,5 +22,10 @@ void lpc_print_supported_devices(void);
  * were configured but no lpc function will create them.
  */
 void lpc_warn_unattached(void);
+
+/* Bus 0 slot and function of the lpc bridge: 0, or -1 if there is none. */
+int lpc_bridge_location(int *slot, int *func);
+/* Does COM<unit + 1> exist (all four do when the bridge does)? */
+bool lpc_uart_present(int unit);
 
 #endif /* LHYVE_PCI_LPC_H */

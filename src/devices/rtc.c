@@ -5,19 +5,16 @@
  *
  * The clock is computed lazily from the guest clock on every access, so a
  * guest polling UIP or reading the time never waits for the event loop;
- * an absolute timerfd on the event loop only wakes the device when IRQ 8
- * has to rise (an enabled periodic, alarm or update-ended interrupt).
+ * a guest_timer on the event loop only wakes the device when IRQ 8 has
+ * to rise (an enabled periodic, alarm or update-ended interrupt).
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/timerfd.h>
 
 #include "devices/inout.h"
 #include "devices/rtc.h"
-#include "mevent.h"
 
 #define NS		((int64_t)GUEST_CLOCK_NS_PER_S)
 #define SECS_PER_DAY	86400
@@ -626,15 +623,13 @@ rtc_core_next_event(struct rtc_core *sc)
 	return (next);
 }
 
-/* ---- the glue: ports, IRQ 8, a timerfd on the event loop ---- */
+/* ---- the glue: ports, IRQ 8, a timer on the event loop ---- */
 
 struct rtc_softc {
 	pthread_mutex_t	mtx;
 	struct rtc_core	core;
 	struct vmctx	*ctx;
-	int		tfd;
-	struct mevent	*ev;
-	uint64_t	armed;		/* guest ns the timerfd is set for */
+	struct guest_timer timer;
 };
 
 static struct rtc_softc *rtc_sc;
@@ -650,34 +645,15 @@ rtc_intr(void *arg, bool level)
 		(void)vm_isa_deassert_irq(sc->ctx, RTC_IRQ, RTC_IRQ);
 }
 
-/* Point the timerfd at the next interrupt (lock held). */
 static void
-rtc_rearm(struct rtc_softc *sc)
+rtc_timer_cb(void *arg)
 {
-	struct itimerspec its;
-	uint64_t t = rtc_core_next_event(&sc->core);
+	struct rtc_softc *sc = arg;
 
-	if (t == sc->armed)
-		return;
-	memset(&its, 0, sizeof(its));
-	if (t != UINT64_MAX)
-		guest_clock_to_timespec(t, &its.it_value);
-	if (timerfd_settime(sc->tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-		sc->armed = t;
-}
-
-static void
-rtc_timer_cb(int fd, enum ev_type type, void *param)
-{
-	struct rtc_softc *sc = param;
-	uint64_t n;
-
-	/* Nonblocking: a re-arm since the wake-up may have emptied it. */
-	(void)!read(fd, &n, sizeof(n));
 	pthread_mutex_lock(&sc->mtx);
-	sc->armed = UINT64_MAX;
+	guest_timer_fired(&sc->timer);
 	rtc_core_tick(&sc->core);
-	rtc_rearm(sc);
+	guest_timer_arm(&sc->timer, rtc_core_next_event(&sc->core));
 	pthread_mutex_unlock(&sc->mtx);
 }
 
@@ -690,7 +666,7 @@ rtc_port_io(struct vmctx *ctx, int in, int port, int bytes, uint32_t *eax,
 
 	pthread_mutex_lock(&sc->mtx);
 	error = rtc_core_io(&sc->core, in != 0, port, bytes, eax);
-	rtc_rearm(sc);
+	guest_timer_arm(&sc->timer, rtc_core_next_event(&sc->core));
 	pthread_mutex_unlock(&sc->mtx);
 	return (error);
 }
@@ -716,7 +692,6 @@ rtc_init(struct vmctx *ctx, bool use_localtime)
 	if (sc == NULL)
 		return (-ENOMEM);
 	sc->ctx = ctx;
-	sc->armed = UINT64_MAX;
 	pthread_mutex_init(&sc->mtx, NULL);
 
 	/* The guest clock starts no later than the RTC reads the host. */
@@ -730,16 +705,9 @@ rtc_init(struct vmctx *ctx, bool use_localtime)
 	rtc_core_set_memsize(&sc->core, vm_get_lowmem_size(ctx),
 	    vm_get_highmem_size(ctx));
 
-	sc->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (sc->tfd < 0) {
-		error = -errno;
+	error = guest_timer_init(&sc->timer, rtc_timer_cb, sc);
+	if (error != 0)
 		goto fail;
-	}
-	sc->ev = mevent_add(sc->tfd, EVF_READ, rtc_timer_cb, sc);
-	if (sc->ev == NULL) {
-		error = -errno;
-		goto fail;
-	}
 	for (; nports < 2; nports++) {
 		iop = rtc_ports[nports];
 		iop.arg = sc;
@@ -756,10 +724,7 @@ fail:
 		iop.arg = sc;
 		(void)unregister_inout(&iop);
 	}
-	if (sc->ev != NULL)
-		(void)mevent_delete(sc->ev);
-	if (sc->tfd >= 0)
-		close(sc->tfd);
+	guest_timer_fini(&sc->timer);
 	pthread_mutex_destroy(&sc->mtx);
 	free(sc);
 	return (error);

@@ -89,7 +89,10 @@ enum ct_cls {
 	C_LEA,		/* no memory access: any address */
 	C_STR,		/* string instruction: RSI/RDI/RCX in the scratch */
 	C_STACK,	/* uses the stack: no RSP-based memory operand */
-	C_XLAT,
+	C_XLAT,		/* AL = [RBX + AL] */
+	C_LEAVE,	/* RSP = RBP, pop RBP: RBP on the stack page */
+	C_ENTER,	/* a frame of imm16 bytes, nesting level imm8 */
+	C_CX8,		/* CMPXCHG8B/16B: EDX:EAX / RDX:RAX often equal */
 };
 
 struct ct_form {
@@ -107,7 +110,7 @@ struct ct_form {
 	uint8_t cnt;		/* count source for shifts (CNT_*) */
 	uint8_t msz;		/* memory operand size if not osz */
 	uint8_t d64;		/* 64-bit by default (push/pop): no REX.W */
-	uint8_t regw;		/* size of the ModRM.reg operand if not osz */
+	uint8_t lockable;	/* LOCK is legal with a memory destination */
 };
 
 #define CNT_NONE 0
@@ -147,8 +150,10 @@ struct ct_patch {
 #define TAG_A32		0x02	/* 32-bit address size (0x67) */
 #define TAG_CNT0	0x04	/* shift/rotate whose masked count is 0 */
 #define TAG_REP0	0x08	/* REP string with a zero count */
-#define TAG_NAMES	{ "xpage", "a32", "cnt0", "rep0" }
-#define TAG_COUNT	4
+#define TAG_LOCK	0x10	/* LOCK prefix (legal or, for #UD, not) */
+#define TAG_SEG		0x20	/* a (null in 64-bit mode) segment override */
+#define TAG_NAMES	{ "xpage", "a32", "cnt0", "rep0", "lock", "seg" }
+#define TAG_COUNT	6
 
 struct ct_case {
 	struct ct_state in;

@@ -105,6 +105,7 @@ alu_forms(void)
 			f = add(s, ENC_MODRM, b + w, -1, -1, "%s_%s_%s",
 			    ops[op], rm_n[s], r_n[s]);
 			f->cls = (uint8_t)cls;
+			f->lockable = op != 7;
 			f = add(s, ENC_MODRM, b + 2 + w, -1, -1, "%s_%s_%s",
 			    ops[op], r_n[s], rm_n[s]);
 			f->cls = (uint8_t)cls;
@@ -115,10 +116,12 @@ alu_forms(void)
 			f = digit(s, 0x80 + w, -1, op, cls, "%s_%s_%s", ops[op],
 			    rm_n[s], imm_n[s]);
 			f->imm = (uint8_t)immz(s);
+			f->lockable = op != 7;
 			if (s != 1) {
 				f = digit(s, 0x83, -1, op, cls, "%s_%s_imm8",
 				    ops[op], rm_n[s]);
 				f->imm = 1;
+				f->lockable = op != 7;
 			}
 		}
 	}
@@ -176,10 +179,10 @@ unary_forms(void)
 	for (int i = 0; i < 4; i++) {
 		int s = sizes[i], w = s == 1 ? 0 : 1;
 
-		digit(s, 0xfe + w, -1, 0, C_ARITH, "inc_%s", rm_n[s]);
-		digit(s, 0xfe + w, -1, 1, C_ARITH, "dec_%s", rm_n[s]);
-		digit(s, 0xf6 + w, -1, 2, C_NONE, "not_%s", rm_n[s]);
-		digit(s, 0xf6 + w, -1, 3, C_ARITH, "neg_%s", rm_n[s]);
+		digit(s, 0xfe + w, -1, 0, C_ARITH, "inc_%s", rm_n[s])->lockable = 1;
+		digit(s, 0xfe + w, -1, 1, C_ARITH, "dec_%s", rm_n[s])->lockable = 1;
+		digit(s, 0xf6 + w, -1, 2, C_NONE, "not_%s", rm_n[s])->lockable = 1;
+		digit(s, 0xf6 + w, -1, 3, C_ARITH, "neg_%s", rm_n[s])->lockable = 1;
 		f = add(s, ENC_MODRM, 0x84 + w, -1, -1, "test_%s_%s", rm_n[s],
 		    r_n[s]);
 		f->cls = C_LOGIC;
@@ -277,9 +280,11 @@ bit_forms(void)
 			f = add(s, ENC_MODRM, 0x0f, 0xa3 + 8 * k, -1,
 			    "%s_%s_%s", bt_n[k], rm_n[s], r_n[s]);
 			f->cls = C_BTMEM;
+			f->lockable = k != 0;
 			f = digit(s, 0x0f, 0xba, 4 + k, C_BT, "%s_%s_imm8",
 			    bt_n[k], rm_n[s]);
 			f->imm = 1;
+			f->lockable = k != 0;
 		}
 		f = add(s, ENC_MODRM, 0x0f, 0xbc, -1, "bsf_%s_%s", r_n[s],
 		    rm_n[s]);
@@ -308,14 +313,17 @@ xchg_forms(void)
 	for (int i = 0; i < 4; i++) {
 		int s = sizes[i], w = s == 1 ? 0 : 1;
 
-		add(s, ENC_MODRM, 0x86 + w, -1, -1, "xchg_%s_%s", rm_n[s],
+		f = add(s, ENC_MODRM, 0x86 + w, -1, -1, "xchg_%s_%s", rm_n[s],
 		    r_n[s]);
+		f->lockable = 1;
 		f = add(s, ENC_MODRM, 0x0f, 0xc0 + w, -1, "xadd_%s_%s", rm_n[s],
 		    r_n[s]);
 		f->cls = C_ARITH;
+		f->lockable = 1;
 		f = add(s, ENC_MODRM, 0x0f, 0xb0 + w, -1, "cmpxchg_%s_%s",
 		    rm_n[s], r_n[s]);
 		f->cls = C_ARITH;
+		f->lockable = 1;
 		f->op = 'x';
 		if (s != 1) {
 			f = add(s, ENC_OPREG, 0x90, -1, -1, "xchg_%s_%s",
@@ -376,6 +384,76 @@ misc_forms(void)
 	}
 }
 
+/* More of the general-purpose set: frames, XLAT, CMPXCHG8B/16B, POPCNT,
+ * CRC32, and opcodes that are invalid in 64-bit mode (#UD). */
+static void
+more_forms(void)
+{
+	static const struct {
+		const char *name;
+		int opc, imm;
+	} inval[] = {
+		{ "daa", 0x27, 0 }, { "das", 0x2f, 0 }, { "aaa", 0x37, 0 },
+		{ "aas", 0x3f, 0 }, { "aam", 0xd4, 1 }, { "aad", 0xd5, 1 },
+		{ "push_es", 0x06, 0 }, { "pop_es", 0x07, 0 },
+		{ "push_cs", 0x0e, 0 }, { "push_ss", 0x16, 0 },
+		{ "pop_ss", 0x17, 0 }, { "push_ds", 0x1e, 0 },
+		{ "pop_ds", 0x1f, 0 }, { "pusha", 0x60, 0 }, { "popa", 0x61, 0 },
+		{ "into", 0xce, 0 }, { "salc", 0xd6, 0 },
+		{ "jmpf", 0xea, 6 }, { "callf", 0x9a, 6 },
+	};
+	struct ct_form *f;
+
+	for (size_t i = 0; i < sizeof(inval) / sizeof(inval[0]); i++) {
+		f = add(4, ENC_NONE, inval[i].opc, -1, -1, "ud64_%s",
+		    inval[i].name);
+		f->imm = (uint8_t)inval[i].imm;
+	}
+	f = digit(4, 0x82, -1, 0, C_NONE, "ud64_82");
+	f->imm = 1;
+	f = add(4, ENC_NONE, 0xd7, -1, -1, "xlat");
+	f->cls = C_XLAT;
+	for (int i = 0; i < 2; i++) {
+		int s = i == 0 ? 8 : 2;
+
+		f = add(s, ENC_NONE, 0xc9, -1, -1, "leave%s", sfx_n[s]);
+		f->cls = C_LEAVE;
+		f->d64 = 1;
+		f = add(s, ENC_NONE, 0xc8, -1, -1, "enter%s", sfx_n[s]);
+		f->cls = C_ENTER;
+		f->d64 = 1;
+		f->imm = 3;		/* iw, ib */
+	}
+	f = digit(4, 0x0f, 0xc7, 1, C_CX8, "cmpxchg8b_m64");
+	f->rm = RM_MEM;
+	f->msz = 8;
+	f->lockable = 1;
+	f = digit(8, 0x0f, 0xc7, 1, C_CX8, "cmpxchg16b_m128");
+	f->rm = RM_MEM;
+	f->msz = 16;
+	f->lockable = 1;
+	for (int i = 0; i < 3; i++) {
+		int s = wsizes[i];
+
+		f = add(s, ENC_MODRM, 0x0f, 0xb8, -1, "popcnt_%s_%s", r_n[s],
+		    rm_n[s]);
+		f->pfx[0] = 0xf3;
+	}
+	/* CRC32 (F2 0F 38 F0/F1): the operand size is the source's */
+	f = add(4, ENC_MODRM, 0x0f, 0x38, 0xf0, "crc32_r32_rm8");
+	f->pfx[0] = 0xf2;
+	f->msz = 1;
+	f = add(2, ENC_MODRM, 0x0f, 0x38, 0xf1, "crc32_r32_rm16");
+	f->pfx[0] = 0xf2;
+	f = add(4, ENC_MODRM, 0x0f, 0x38, 0xf1, "crc32_r32_rm32");
+	f->pfx[0] = 0xf2;
+	f = add(8, ENC_MODRM, 0x0f, 0x38, 0xf0, "crc32_r64_rm8");
+	f->pfx[0] = 0xf2;
+	f->msz = 1;
+	f = add(8, ENC_MODRM, 0x0f, 0x38, 0xf1, "crc32_r64_rm64");
+	f->pfx[0] = 0xf2;
+}
+
 /* MOVS STOS LODS CMPS SCAS, plain, REP/REPE and REPNE */
 static void
 string_forms(void)
@@ -423,6 +501,7 @@ ct_forms_init(void)
 	xchg_forms();
 	misc_forms();
 	string_forms();
+	more_forms();
 	if (overflow) {
 		fprintf(stderr, "cputest: more than %d forms\n", MAXFORMS);
 		return (-1);

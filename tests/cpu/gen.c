@@ -303,8 +303,8 @@ addr_reg_ok(const struct ct_form *f, const struct enc *e, int n, bool index)
 		return (false);
 	if (f->cnt == CNT_CL && n == R_CX)
 		return (false);
-	if ((f->cls == C_DIV || f->cls == C_MUL) && f->enc == ENC_DIGIT &&
-	    (n == R_AX || n == R_DX))
+	if ((f->cls == C_DIV || f->cls == C_MUL || f->cls == C_CX8) &&
+	    f->enc == ENC_DIGIT && (n == R_AX || n == R_DX))
 		return (false);
 	if (f->op == 'x' && n == R_AX)	/* CMPXCHG compares with rAX */
 		return (false);
@@ -420,7 +420,7 @@ int
 ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 {
 	struct enc e;
-	uint8_t pfx[4], *p;
+	uint8_t pfx[8], *p;
 	int npfx = 0, rex = 0, count = -1, msz, immsize;
 	uint64_t imm = 0;
 	bool has8, rexbyte, force40;
@@ -463,6 +463,9 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		if (msz > 1 && f->cls != C_BTMEM && ct_rng_below(r, 25) == 0)
 			e.target = CT_STACK_PAGE - 1 -
 			    ct_rng_below(r, (uint64_t)msz - 1);
+		/* CMPXCHG16B wants 16-byte alignment (#GP otherwise) */
+		if (f->cls == C_CX8 && msz == 16 && ct_rng_below(r, 8) != 0)
+			e.target &= ~15ULL;
 	}
 	if (e.mem)
 		pick_mem(r, f, &e);
@@ -499,7 +502,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	} else if (f->enc == ENC_MOFFS) {
 		add_patch(c, r, e.target - 16, 64);
 	}
-	if (f->cls == C_STACK)
+	if (f->cls == C_STACK || f->cls == C_LEAVE || f->cls == C_ENTER)
 		add_patch(c, r, (c->in.gpr[R_SP] & ~7ULL) - 32, 72);
 
 	/* immediate */
@@ -591,6 +594,48 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	default:
 		break;
 	}
+	if (f->cls == C_CX8 && ct_rng_below(r, 2)) {
+		/* make the comparison succeed half of the time */
+		int h = msz / 2;
+		const uint8_t *m = patch_at(c, e.target);
+
+		set_reg(c, R_AX, h, true, get_le(m, h));
+		set_reg(c, R_DX, h, true, get_le(m + h, h));
+	}
+	if (f->cls == C_LEAVE || f->cls == C_ENTER) {
+		/* RBP: a frame pointer above RSP on the stack page */
+		uint64_t bp = c->in.gpr[R_SP] + 8 * ct_rng_below(r, 24);
+
+		c->in.gpr[R_BP] = bp;
+		if (f->cls == C_LEAVE) {
+			add_patch(c, r, bp - 8, 24);
+		} else {
+			int level = ct_rng_below(r, 4) != 0 ?
+			    (int)ct_rng_below(r, 4) : (int)ct_rng_below(r, 32);
+
+			/*
+			 * The frame must stay in the scratch: the host checks
+			 * the new stack top (#PF when it is not mapped) and
+			 * only the scratch pages are mapped natively.
+			 */
+			add_patch(c, r, bp - 8 * 32, 8 * 32 + 8);
+			imm = (ct_rng_below(r, 4) == 0 ? ct_rng_below(r, 16) :
+			    ct_rng_below(r, 0x1000)) | (uint64_t)level << 16;
+		}
+	}
+	if (f->cls == C_XLAT) {
+		uint64_t t = CT_MEM_ADDR + 0x100 + ct_rng_below(r, 0xc00);
+		uint64_t al = c->in.gpr[R_AX] & 0xff;
+
+		c->in.gpr[R_BX] = t - al;
+		if (ct_rng_below(r, 8) == 0) {
+			c->in.gpr[R_BX] = (ct_rng_next(r) << 32) |
+			    (uint32_t)(t - al);
+			pfx[npfx++] = 0x67;
+			c->tags |= TAG_A32;
+		}
+		add_patch(c, r, t - 16, 32);
+	}
 	if (f->op == 'x' && ct_rng_below(r, 2)) {
 		/* CMPXCHG: make the comparison succeed half of the time */
 		uint64_t v = e.mem ? get_le(patch_at(c, e.target), f->osz) :
@@ -670,6 +715,23 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		pfx[npfx++] = 0x66;
 	if (e.mem && e.asz32)
 		pfx[npfx++] = 0x67;
+	/*
+	 * LOCK (SDM vol. 2 "LOCK"): often on lockable forms with a memory
+	 * destination (the emulator's atomic path), rarely anywhere else,
+	 * where it must raise #UD.
+	 */
+	if ((f->lockable && e.mem && ct_rng_below(r, 4) == 0) ||
+	    ct_rng_below(r, 64) == 0) {
+		pfx[npfx++] = 0xf0;
+		c->tags |= TAG_LOCK;
+	}
+	/* CS/SS/DS/ES overrides are ignored in 64-bit mode (§3.3.7.1) */
+	if (e.mem && ct_rng_below(r, 16) == 0) {
+		static const uint8_t segs[4] = { 0x26, 0x2e, 0x36, 0x3e };
+
+		pfx[npfx++] = segs[ct_rng_below(r, 4)];
+		c->tags |= TAG_SEG;
+	}
 	for (int i = npfx - 1; i > 0; i--) {
 		int j = (int)ct_rng_below(r, i + 1);
 		uint8_t t = pfx[i];

@@ -13,14 +13,18 @@ GUEST_INITRD_SIZE := 5000
 
 # Multiboot ELF32 guests, one per source file.
 GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
-               alu32 except32
+               alu32 except32 uart pci testdev
 # Variants: <name>:<source>:<extra cpp flags>
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 GUESTS64    := elf64 long64_e64
+# 64-bit code needing 32-bit-signed relocations: linked as ELF64, then handed
+# to the loader as a multiboot ELF32 (as GRUB users do), so QEMU boots it too.
+GUESTS64_AS32 := alu64 except64
 
 GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \
-               $(GUESTS64:%=$(GUEST_DIR)/%.elf) $(GUEST_DIR)/alu64.elf
+               $(GUESTS64:%=$(GUEST_DIR)/%.elf) \
+               $(GUESTS64_AS32:%=$(GUEST_DIR)/%.elf)
 GUEST_ROMS  := $(GUEST_DIR)/realmode_rom.rom
 GUEST_BAD   := $(GUEST_DIR)/bad-nomb.elf $(GUEST_DIR)/bad-badsum.elf \
                $(GUEST_DIR)/bad-truncated.elf $(GUEST_DIR)/bad-notelf.bin \
@@ -69,15 +73,15 @@ $(GUEST_DIR)/elf64.elf: $(GUEST_DIR)/elf64.o64 $(GUEST_SRC)/guest.ld
 $(GUEST_DIR)/long64_e64.elf: $(GUEST_DIR)/long64_e64.o64 $(GUEST_SRC)/guest.ld
 	$(GUEST_LD) -m elf_x86_64 -T $(GUEST_SRC)/guest.ld -o $@ $<
 
-# 64-bit code that needs 32-bit-signed relocations, linked as ELF64 and
-# handed to the loader as a multiboot ELF32 (as GRUB users do).
-$(GUEST_DIR)/alu64.elf: $(GUEST_DIR)/alu64.o64 $(GUEST_SRC)/guest.ld
+$(GUESTS64_AS32:%=$(GUEST_DIR)/%.elf): $(GUEST_DIR)/%.elf: \
+    $(GUEST_DIR)/%.o64 $(GUEST_SRC)/guest.ld
 	$(GUEST_LD) -m elf_x86_64 -T $(GUEST_SRC)/guest.ld -o $@.64 $<
 	objcopy -O elf32-i386 $@.64 $@
 
 $(GUEST_DIR)/realmode_rom.rom: $(GUEST_DIR)/realmode_rom.o32 $(GUEST_SRC)/rom.ld
 	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/rom.ld -o $@ $<
-	@test $$(stat -c %s $@) -eq 131072 || { echo "$@: not 128 KiB"; rm -f $@; exit 1; }
+	@test $$(stat -c %s $@) -eq 131072 || \
+	    { echo "$@: not 128 KiB"; rm -f $@; exit 1; }
 
 # --- kernels the loader must refuse (exit status 4) ------------------------
 $(GUEST_DIR)/bad-nomb.elf: $(GUEST_DIR)/nomb.elf
@@ -110,7 +114,8 @@ $(GUEST_DIR)/alu32.host: $(GUEST_SRC)/alu_host.S $(GUEST_SRC)/alu.h
 	$(CC) -m32 -nostdinc -nostdlib -static -I$(GUEST_SRC) -DALU_MODE=32 -o $@ $<
 $(GUEST_DIR)/alu64.host: $(GUEST_SRC)/alu_host.S $(GUEST_SRC)/alu.h
 	@mkdir -p $(dir $@)
-	$(CC) -m64 -nostdinc -nostdlib -static -no-pie -I$(GUEST_SRC) -DALU_MODE=64 -o $@ $<
+	$(CC) -m64 -nostdinc -nostdlib -static -no-pie -I$(GUEST_SRC) \
+	    -DALU_MODE=64 -o $@ $<
 alu-expect: $(GUEST_DIR)/alu32.host $(GUEST_DIR)/alu64.host
 	$(GUEST_DIR)/alu32.host > $(GUEST_SRC)/alu32.expect
 	$(GUEST_DIR)/alu64.host > $(GUEST_SRC)/alu64.expect

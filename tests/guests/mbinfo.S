@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * mbinfo.S: multiboot v1 guest that asks for memory information and page-aligned
- * modules, and checks mem_lower/mem_upper, the memory map and module 0
- * (the --initrd).
+ * mbinfo.S: multiboot v1 guest that asks for memory information and
+ * page-aligned modules, and checks mem_lower/mem_upper, the memory map and
+ * module 0 (the --initrd).
  */
 #include "guest.h"
 

@@ -44,6 +44,9 @@ qguest long64 1 -kernel $G/long64.elf
 qguest demo 1 -kernel $G/demo.elf -append "backend=test batch"
 qguest alu32 1 -kernel $G/alu32.elf
 qguest alu64 1 -kernel $G/alu64.elf
+qguest except32 1 -kernel $G/except32.elf
+qguest except64 1 -kernel $G/except64.elf
+qguest uart 1 -kernel $G/uart.elf
 qguest triplefault 0 -kernel $G/triplefault.elf
 qguest reset 0 -kernel $G/reset.elf
 qguest reset_cf9 0 -kernel $G/reset_cf9.elf

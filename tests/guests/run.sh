@@ -6,7 +6,7 @@
 # exit status; then checks that bad kernels are refused with status 4.
 #
 # Environment: LHYVE (default build/lhyve), GUEST_TIMEOUT (seconds per run,
-# default 120; it only catches hangs), GUESTS (space-separated names to run
+# default 60; it only catches hangs), GUESTS (space-separated names to run
 # only those).
 
 set -u
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/../.." || exit 1
 
 LHYVE=${LHYVE:-build/lhyve}
 G=build/tests/guests
-TMO=${GUEST_TIMEOUT:-120}
+TMO=${GUEST_TIMEOUT:-60}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-guests.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 
@@ -138,6 +138,13 @@ guest demo 1 --kernel $G/demo.elf --cmdline "backend=test batch"
 guest alu32 1 --kernel $G/alu32.elf
 guest alu64 1 --kernel $G/alu64.elf
 guest except32 1 --kernel $G/except32.elf
+guest except64 1 --kernel $G/except64.elf
+guest uart 1 --kernel $G/uart.elf
+# bhyve's IDs: hostbridge 1275:1275 (class 060000), lpc 8086:7000 (060100).
+guest pci 1 --kernel $G/pci.elf
+# A multi-function slot: function 0 says so in its header type.
+guest pci_multifunction 1 -s 4,hostbridge \
+	-s 4:1,hostbridge --kernel $G/pci.elf
 # A second vCPU that never gets a SIPI must not keep lhyve from ending (later
 # options win, so -c 2 overrides the -c 1 of BASE).
 EXPECT=hello32 guest hello32_2cpu 1 -c 2 --kernel $G/hello32.elf \

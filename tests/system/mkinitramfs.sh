@@ -30,7 +30,7 @@
 set -euo pipefail
 
 usage() {
-	sed -n 's/^# \{0,1\}//; 5,16p' "$0" >&2
+	sed -n '/^# usage:/,/^# Needs:/s/^# \{0,1\}//p' "$0" | sed '$d' >&2
 	exit 2
 }
 

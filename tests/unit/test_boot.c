@@ -1106,14 +1106,14 @@ test_load_errors(void **state)
 	cfg_kernel = write_tmp("garbage", "hello, world, not a kernel", 26);
 	assert_int_equal(boot_load_kernel(&fake_ctx, &fake_bsp, err,
 	    sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: not a multiboot or ELF64 kernel",
+	snprintf(want, sizeof(want), "%s: not a multiboot, bzImage or ELF64 kernel",
 	    cfg_kernel);
 	assert_string_equal(err, want);
 
 	cfg_kernel = write_tmp("empty", "", 0);
 	assert_int_equal(boot_load_kernel(&fake_ctx, &fake_bsp, err,
 	    sizeof(err)), -1);
-	assert_err_has(err, "not a multiboot or ELF64 kernel");
+	assert_err_has(err, "not a multiboot, bzImage or ELF64 kernel");
 
 	n = build_elf(f, ELFCLASS32, EM_386, 0x100000, k32_segs, 2, false, 0);
 	cfg_kernel = write_tmp("k32-nomb.elf", f, n);

@@ -173,10 +173,10 @@ static void
 test_unclaimed(void **state)
 {
 	struct rec r = { .reply = 0x11, .ret = -1 };
-	struct inout_port declines = { "x", 0x400, 1, IOPORT_F_INOUT,
+	struct inout_port declines = { "x", 0x600, 1, IOPORT_F_INOUT,
 	    rec_handler, &r };
 	struct rec r2 = { .reply = 0x22 };
-	struct inout_port inonly = { "y", 0x401, 1, IOPORT_F_IN, rec_handler,
+	struct inout_port inonly = { "y", 0x601, 1, IOPORT_F_IN, rec_handler,
 	    &r2 };
 	uint32_t v;
 
@@ -190,13 +190,13 @@ test_unclaimed(void **state)
 
 	/* A handler returning -1 makes the access unclaimed. */
 	assert_int_equal(register_inout(&declines), 0);
-	assert_int_equal(inp(0x400, 1), 0xff);
+	assert_int_equal(inp(0x600, 1), 0xff);
 	assert_int_equal(r.calls, 1);
 	/* A direction the port does not take is unclaimed too. */
 	assert_int_equal(register_inout(&inonly), 0);
-	outp(0x401, 1, 0x99);
+	outp(0x601, 1, 0x99);
 	assert_int_equal(r2.calls, 0);
-	assert_int_equal(inp(0x401, 1), 0x22);
+	assert_int_equal(inp(0x601, 1), 0x22);
 	assert_int_equal(r2.calls, 1);
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * test_pci.c: the PCI core (pci_emul.c) through the guest's eyes:
- * configuration mechanism #1 at every size and offset, BAR sizing and
- * moving, decoding on the command register, capabilities, INTx, and the
- * -s grammar with bad inputs.
+ * test_pci.c: the PCI core (pci_emul.c, pci_msi.c, pci_irq.c) through the
+ * guest's eyes: configuration mechanism #1 at every size and offset, ECAM
+ * against it, BAR sizing and moving, decoding on the command register,
+ * capabilities, MSI and MSI-X, INTx routing and line sharing, and the -s
+ * grammar with bad inputs.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +18,25 @@
 #include "config.h"
 #include "dev_fakes.h"
 #include "devices/pci_emul.h"
+#include "devices/pci_irq.h"
+
+/* MSI deliveries, recorded (vm_lapic_msi is not in dev_fakes.h). */
+#define MSI_LOG_MAX	32
+static struct {
+	uint64_t addr, msg;
+} msi_log[MSI_LOG_MAX];
+static int msi_nlog;
+
+int
+vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
+{
+	if (msi_nlog < MSI_LOG_MAX) {
+		msi_log[msi_nlog].addr = addr;
+		msi_log[msi_nlog].msg = msg;
+	}
+	msi_nlog++;
+	return (0);
+}
 
 /* The hostbridge lives in an object nothing else references: pull it in. */
 extern const struct pci_devemu pci_de_hostbridge;
@@ -148,6 +168,42 @@ hook_legacy(struct config_node *nvl, const char *opts)
 	return (0);
 }
 
+/*
+ * A function with MSI (4 messages), MSI-X (3 vectors, table in BAR 1), an
+ * I/O BAR 0 of its own and INTx: "msi" / "msix" / "intx" pick which.
+ */
+static int mdev_reads;
+
+static uint64_t
+mdev_barread(struct pci_devinst *pi, int baridx, uint64_t offset, int size)
+{
+	mdev_reads++;
+	return (0x5a);
+}
+
+static int
+mdev_init(struct pci_devinst *pi, struct config_node *nvl)
+{
+	pci_set_cfgdata16(pi, PCIR_VENDOR, 0x1b36);
+	pci_set_cfgdata16(pi, PCIR_DEVICE, 0x0005);
+	if (get_config_bool_node_default(nvl, "bar", true))
+		assert_int_equal(pci_emul_alloc_bar(pi, 0, PCIBAR_IO, 16), 0);
+	if (get_config_bool_node_default(nvl, "msi", false))
+		assert_int_equal(pci_emul_add_msicap(pi, 4), 0);
+	if (get_config_bool_node_default(nvl, "msix", false))
+		assert_int_equal(pci_emul_add_msixcap(pi, 3, 1), 0);
+	if (get_config_bool_node_default(nvl, "intx", false))
+		pci_lintr_request(pi);
+	return (0);
+}
+
+const struct pci_devemu pci_de_mdev = {
+	.pe_emu = "mdev",
+	.pe_init = mdev_init,
+	.pe_barread = mdev_barread,
+};
+PCI_EMUL_SET(pci_de_mdev);
+
 const struct pci_devemu pci_de_hook = {
 	.pe_emu = "hook",
 	.pe_init = hook_init,
@@ -188,6 +244,8 @@ setup(void **state)
 	fake_reset();
 	memset(tdevs, 0, sizeof(tdevs));
 	ntdevs = 0;
+	msi_nlog = 0;
+	mdev_reads = 0;
 	return (0);
 }
 
@@ -604,41 +662,53 @@ test_intx(void **state)
 
 	standard_config();
 	pi = pci_get_devinst(0, 3, 0);
-	/* INTA, swizzled by slot: 16 + (3 + 0) % 4. */
+	/*
+	 * INTA of slot 3: router input (4 + 3 + 1) % 8 = 0, so IOAPIC pin 16
+	 * and PIRQA, which gets the least-used permitted ISA IRQ: 3 (no LPC
+	 * here reserves the COM IRQs).  INTLINE holds the ISA IRQ.
+	 */
 	assert_int_equal(cfgr(0, 3, 0, PCIR_INTPIN, 1), 1);
 	irq = cfgr(0, 3, 0, PCIR_INTLINE, 1);
-	assert_int_equal(irq, 19);
+	assert_int_equal(irq, 3);
+	assert_int_equal(pi->pi_lintr.irq.ioapic_irq, 16);
+	assert_int_equal(pi->pi_lintr.irq.pirq_pin, 1);
+	assert_int_equal(pirq_read(1), 3);
+	assert_int_equal(pirq_read(2), PIRQ_DIS);
 	/* No pin: line 255 (unknown). */
 	assert_int_equal(cfgr(0, 0, 0, PCIR_INTPIN, 1), 0);
 	assert_int_equal(cfgr(0, 0, 0, PCIR_INTLINE, 1), 255);
 
 	pci_lintr_assert(pi);
-	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 19), 1);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 16), 1);
+	assert_int_equal(fake_count(F_ISA_ASSERT, 3), 1);
 	assert_int_equal(cfgr(0, 3, 0, PCIR_STATUS, 2) &
 	    PCIM_STATUS_INTxSTATE, PCIM_STATUS_INTxSTATE);
 	pci_lintr_assert(pi);			/* already high */
-	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 19), 1);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 16), 1);
 	/* INTx disable drops the line but keeps it pending. */
 	cfgw(0, 3, 0, PCIR_COMMAND, 2, 0x0403);
-	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 19), 1);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 16), 1);
 	assert_int_equal(cfgr(0, 3, 0, PCIR_STATUS, 2) &
 	    PCIM_STATUS_INTxSTATE, PCIM_STATUS_INTxSTATE);
 	cfgw(0, 3, 0, PCIR_COMMAND, 2, 0x0003);
-	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 19), 2);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 16), 2);
 	pci_lintr_deassert(pi);
-	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 19), 2);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 16), 2);
 	assert_int_equal(cfgr(0, 3, 0, PCIR_STATUS, 2) &
 	    PCIM_STATUS_INTxSTATE, 0);
 	/* Asserted while disabled: nothing reaches the IOAPIC. */
 	cfgw(0, 3, 0, PCIR_COMMAND, 2, 0x0403);
 	pci_lintr_assert(pi);
-	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 19), 2);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 16), 2);
 	pci_lintr_deassert(pi);
 	cfgw(0, 3, 0, PCIR_COMMAND, 2, 0x0003);
-	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 19), 2);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 16), 2);
+	/* Each IOAPIC edge came with the same PIC edge on IRQ 3. */
+	assert_int_equal(fake_count(F_ISA_ASSERT, 3), 2);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 3), 2);
 	/* A function without a pin is never heard. */
 	pci_lintr_assert(pci_get_devinst(0, 0, 0));
-	assert_int_equal(fake_nlog, 4);
+	assert_int_equal(fake_nlog, 8);
 }
 
 /* ---- init_pci ---- */

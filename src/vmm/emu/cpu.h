@@ -188,6 +188,13 @@ struct emu_vm {
 	_Atomic uint32_t code_gen;	/* bumped when a page becomes code */
 	_Atomic int nactive;		/* vCPUs that have run */
 	_Atomic int nhalted_noirq;	/* of those, halted with IF=0 */
+
+	/* ---- interrupt controllers and timers (docs/interrupts.md) ---- */
+	struct vioapic *vioapic;	/* vioapic.c */
+	struct vatpic *vatpic;		/* vatpic.c: the 8259 pair, ELCR */
+	struct vatpit *vatpit;		/* vatpit.c: the 8254, port 0x61 */
+	struct emu_timers *timers;	/* vtimer.c: the VM's timer thread */
+	uint8_t imcr_sel, imcr;		/* IMCR (ports 0x22/0x23) */
 };
 
 /* run-loop longjmp reasons */
@@ -195,6 +202,47 @@ struct emu_vm {
 #define EMU_JMP_EXIT	2	/* cpu->exit_vme must reach the caller */
 
 enum emu_pgmode { PG_NONE, PG_32, PG_PAE, PG_4LVL };
+
+/*
+ * ---- x87 / MMX / SSE state (fpu.c, sse_*.c, sse4.c, fxsave.c) ----
+ * SDM 1 ch. 8-12.  The x87 registers are kept in physical order R0..R7
+ * (ST(i) is R((TOP + i) & 7)); MMi aliases R(i) bits 63:0.  Power-up
+ * values are set lazily on the first FPU/SSE instruction (emu_fpu_init):
+ * INIT leaves this state unchanged (SDM 3A table 9-1), so only power-up
+ * needs it.
+ */
+struct emu_x87reg {
+	uint64_t mant;		/* significand, explicit integer bit 63 */
+	uint16_t sexp;		/* sign (bit 15) and biased exponent */
+	uint16_t pad[3];
+};
+
+union emu_xmm {
+	uint8_t b[16];
+	uint16_t w[8];
+	uint32_t d[4];
+	uint64_t q[2];
+	int8_t sb[16];
+	int16_t sw[8];
+	int32_t sd[4];
+	int64_t sq[2];
+	float f[4];
+	double df[2];
+} __attribute__((aligned(16)));
+
+struct emu_fpu {
+	union emu_xmm xmm[16];
+	struct emu_x87reg st[8];	/* physical R0..R7 */
+	uint32_t mxcsr;
+	uint16_t fcw;
+	uint16_t fsw;		/* with TOP in bits 13:11 */
+	uint8_t ftw;		/* abridged: bit i set = R(i) not empty */
+	bool init;		/* power-up values have been set */
+	uint16_t fop;		/* last non-control opcode, 11 bits */
+	uint16_t fcs, fds;
+	uint64_t fip, fdp;
+};
+
 
 struct emu_cpu {
 	uint64_t r[16];
@@ -260,6 +308,25 @@ struct emu_cpu {
 	_Atomic int kick;
 	pthread_mutex_t mtx;	/* HLT sleep */
 	pthread_cond_t cv;
+
+	/*
+	 * ---- interrupts (intr.c, vlapic.c; docs/interrupts.md) ----
+	 * Other threads (IPIs, the IOAPIC, the timer thread) set intr_req
+	 * and wake cv; the run loop reads it between blocks (one relaxed
+	 * atomic load) and only then looks at the LAPIC.
+	 */
+	struct vlapic *vlapic;
+	_Atomic int intr_req;		/* re-evaluate pending interrupts */
+	bool intr_wait;		/* one is pending but IF=0 or shadowed */
+	const struct emu_op *shadow_op;	/* the op that set intr_shadow */
+	bool nmi_blocked;	/* in an NMI handler until IRET */
+	_Atomic int nmi_pending;
+	_Atomic int init_pending;
+	_Atomic int sipi_vector;	/* -1: none */
+	_Atomic int run_state;		/* EMU_RS_* */
+
+	/* x87/MMX/SSE (see struct emu_fpu) */
+	struct emu_fpu fpu;
 
 	/* decoded-instruction cache (cache.c) */
 	struct emu_block *hash[EMU_CACHE_HASH];
@@ -788,6 +855,27 @@ uint32_t emu_port_in(struct emu_cpu *cpu, uint16_t port, int size);
 void emu_port_out(struct emu_cpu *cpu, uint16_t port, int size,
     uint32_t v);
 void emu_io_check(struct emu_cpu *cpu, uint16_t port, int size);
+
+/* run_state: an AP waits for SIPI before its thread ever starts */
+#define EMU_RS_NOTSTARTED	0	/* AP before the first SIPI */
+#define EMU_RS_RUNNING		1
+#define EMU_RS_WAITSIPI		2	/* INIT received, thread running */
+
+/* ---- interrupts (intr.c) ---- */
+/* Something may now be pending for cpu: make its run loop look (any thread). */
+void emu_intr_notify(struct emu_cpu *cpu);
+/* Between blocks: INIT/SIPI, NMI, then LAPIC/8259 vectors if IF allows. */
+void emu_intr_check(struct emu_cpu *cpu);
+/* The instruction at op (STI, MOV SS, POP SS) blocks interrupts after it. */
+static inline void
+emu_intr_shadow(struct emu_cpu *cpu, const struct emu_op *op)
+{
+	cpu->intr_shadow = 1;
+	cpu->shadow_op = op;
+}
+/* CR8 is the LAPIC TPR[7:4] (SDM 3A §10.8.6.1) */
+uint64_t emu_get_cr8(struct emu_cpu *cpu);
+void emu_set_cr8(struct emu_cpu *cpu, uint64_t v);
 
 /* vCPU reset state (emu_backend.c) */
 void emu_cpu_reset(struct emu_cpu *cpu);
