@@ -19,9 +19,11 @@
 #include "bhyverun.h"
 #include "boot/boot.h"
 #include "config.h"
+#include "devices/hpet.h"
 #include "devices/inout.h"
 #include "devices/mem.h"
 #include "devices/pci_emul.h"
+#include "devices/rtc.h"
 #include "mevent.h"
 #include "vmexit.h"
 #include "vmm/vmm.h"
@@ -223,6 +225,14 @@ main(int argc, char **argv)
 
 	init_inout(get_config_bool_default("x86.strictio", false));
 	init_mem();
+	/* Legacy devices before PCI, so BAR placement sees their ports. */
+	error = rtc_init(the_ctx, get_config_bool_default("rtc.use_localtime",
+	    true));
+	if (error != 0)
+		fail("rtc: %s", strerror(-error));
+	error = hpet_init(the_ctx);
+	if (error != 0)
+		fail("hpet: %s", strerror(-error));
 	if (init_pci(the_ctx) != 0)
 		exit(EXIT_ERROR);       /* init_pci said why */
 	vmexit_init();

@@ -61,7 +61,7 @@ uint64_t guest_clock_ticks_to_ns(uint64_t ticks, uint64_t hz);
 struct guest_timer {
 	int		fd;
 	struct mevent	*ev;
-	uint64_t	armed;		/* guest ns it is set for, or UINT64_MAX */
+	uint64_t	armed;		/* guest ns it is set for, or none */
 	void		(*func)(void *arg);
 	void		*arg;
 };

@@ -102,7 +102,8 @@ update_lines(struct hpet_core *sc)
 		t = &sc->t[n];
 		wisa[n] = wpin[n] = -1;
 		if (!hpet_enabled(sc) || !timer_level(t) ||
-		    !(t->conf & HPET_TCNF_INT_ENB) || !(sc->isr & (1ULL << n)) ||
+		    !(t->conf & HPET_TCNF_INT_ENB) ||
+		    !(sc->isr & (1ULL << n)) ||
 		    !timer_route(sc, n, &wisa[n], &wpin[n]))
 			wisa[n] = wpin[n] = -1;
 	}
@@ -218,7 +219,7 @@ hpet_core_init(struct hpet_core *sc, guest_clock_fn_t now, void *now_arg,
 	sc->intr_arg = intr_arg;
 	for (int n = 0; n < HPET_NTIMERS; n++) {
 		sc->t[n].conf = TIMER_CAPS;
-		sc->t[n].comp = ~0ULL;		/* §2.3.9: resets to all ones */
+		sc->t[n].comp = ~0ULL;	/* §2.3.9: resets to all ones */
 		sc->t[n].line_isa = sc->t[n].line_pin = -1;
 	}
 	sc->base_ns = now(now_arg);
@@ -250,7 +251,7 @@ reg_read(struct hpet_core *sc, uint64_t reg, uint64_t now)
 		return (sc->t[n].conf);
 	if (toff == HPET_TIMER_COMP(0) - 0x100)
 		return (sc->t[n].comp);
-	return (0);			/* FSB route: FSB delivery not offered */
+	return (0);		/* FSB route: FSB delivery not offered */
 }
 
 static void

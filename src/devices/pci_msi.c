@@ -12,6 +12,7 @@
 #include "devices/pci_priv.h"
 
 #define MSI_CAPLEN	14	/* 64-bit address, no per-vector masking */
+#define MSI_CAPSPAN	16	/* with the padding to a dword */
 #define MSIX_CAPLEN	12
 
 /* ---- capabilities ---- */
@@ -112,7 +113,7 @@ pci_msi_cfg_wmask(struct pci_devinst *pi, int off, uint8_t *wmask)
 	int r;
 
 	if (pi->pi_msi.capoff != 0 && off >= pi->pi_msi.capoff &&
-	    off < pi->pi_msi.capoff + MSI_CAPLEN) {
+	    off < pi->pi_msi.capoff + MSI_CAPSPAN) {
 		r = off - pi->pi_msi.capoff;
 		switch (r) {
 		case PCIR_MSI_CTRL:
@@ -127,7 +128,8 @@ pci_msi_cfg_wmask(struct pci_devinst *pi, int off, uint8_t *wmask)
 			*wmask = 0xff;
 			break;
 		default:
-			*wmask = 0;	/* ID, next pointer, control high */
+			/* ID, next pointer, control high, padding */
+			*wmask = 0;
 			break;
 		}
 		return (true);

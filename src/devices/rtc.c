@@ -610,7 +610,8 @@ rtc_core_next_event(struct rtc_core *sc)
 		next = t < next ? t : next;
 	}
 	if (updating(sc) && (b & RTCSB_UIE)) {
-		t = (uint64_t)((rtc_sec_at(sc, sc->last) + 1) * NS - sc->off_ns);
+		s = rtc_sec_at(sc, sc->last) + 1;
+		t = (uint64_t)(s * NS - sc->off_ns);
 		next = t < next ? t : next;
 	}
 	if (updating(sc) && (b & RTCSB_AIE)) {

@@ -84,7 +84,7 @@ enum ct_cls {
 	C_MUL,		/* SF ZF AF PF undefined */
 	C_DIV,		/* all six undefined; #DE */
 	C_BT,		/* OF SF AF PF undefined, CF defined, ZF kept */
-	C_BTMEM,	/* BT* r/m, r: the bit offset reaches outside the operand */
+	C_BTMEM,	/* BT* r/m, r: the offset reaches outside the operand */
 	C_BS,		/* BSF/BSR: only ZF defined */
 	C_LEA,		/* no memory access: any address */
 	C_STR,		/* string instruction: RSI/RDI/RCX in the scratch */
@@ -160,7 +160,7 @@ struct ct_case {
 	uint8_t insn[CT_MAX_INSN];
 	uint8_t len;
 	uint8_t tags;		/* TAG_* */
-	uint16_t flagmask;	/* RFLAGS bits compared (FL_ALL minus undefined) */
+	uint16_t flagmask;	/* RFLAGS bits compared: FL_ALL - undefined */
 	int npatch;
 	struct ct_patch patch[2];	/* on top of the per-form background */
 };
@@ -230,6 +230,8 @@ struct form_stats {
 
 /* Where reports go (stdout, or a worker's per-form buffer). */
 extern FILE *ct_out;
+/* Compare the flags the SDM leaves undefined too (--strict-flags). */
+extern bool ct_strict_flags;
 
 /*
  * Compare native (a) and emulated (b) results of case c: a bit set of

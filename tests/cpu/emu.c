@@ -4,8 +4,9 @@
  * backend seam (vmm/vmm.h) only.  One VM for the whole run: long mode
  * with the first 4 GiB identity-mapped (x86_setup_long, the loaders'
  * helper), an IDT whose 32 exception gates (on their own IST stack) each
- * report their vector with "out %al, $(0xc0 + vector)", and per case the instruction followed by
- * "out %al, $0x80" at the same address the native run uses.
+ * report their vector with "out %al, $(0xc0 + vector)", and per case the
+ * instruction followed by "out %al, $0x80" at the same address the native
+ * run uses.
  */
 #include <errno.h>
 #include <pthread.h>

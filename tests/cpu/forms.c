@@ -135,8 +135,10 @@ mov_forms(void)
 	for (int i = 0; i < 4; i++) {
 		int s = sizes[i], w = s == 1 ? 0 : 1;
 
-		add(s, ENC_MODRM, 0x88 + w, -1, -1, "mov_%s_%s", rm_n[s], r_n[s]);
-		add(s, ENC_MODRM, 0x8a + w, -1, -1, "mov_%s_%s", r_n[s], rm_n[s]);
+		add(s, ENC_MODRM, 0x88 + w, -1, -1, "mov_%s_%s", rm_n[s],
+		    r_n[s]);
+		add(s, ENC_MODRM, 0x8a + w, -1, -1, "mov_%s_%s", r_n[s],
+		    rm_n[s]);
 		f = digit(s, 0xc6 + w, -1, 0, C_NONE, "mov_%s_%s", rm_n[s],
 		    imm_n[s]);
 		f->imm = (uint8_t)immz(s);
@@ -179,10 +181,14 @@ unary_forms(void)
 	for (int i = 0; i < 4; i++) {
 		int s = sizes[i], w = s == 1 ? 0 : 1;
 
-		digit(s, 0xfe + w, -1, 0, C_ARITH, "inc_%s", rm_n[s])->lockable = 1;
-		digit(s, 0xfe + w, -1, 1, C_ARITH, "dec_%s", rm_n[s])->lockable = 1;
-		digit(s, 0xf6 + w, -1, 2, C_NONE, "not_%s", rm_n[s])->lockable = 1;
-		digit(s, 0xf6 + w, -1, 3, C_ARITH, "neg_%s", rm_n[s])->lockable = 1;
+		digit(s, 0xfe + w, -1, 0, C_ARITH, "inc_%s",
+		    rm_n[s])->lockable = 1;
+		digit(s, 0xfe + w, -1, 1, C_ARITH, "dec_%s",
+		    rm_n[s])->lockable = 1;
+		digit(s, 0xf6 + w, -1, 2, C_NONE, "not_%s",
+		    rm_n[s])->lockable = 1;
+		digit(s, 0xf6 + w, -1, 3, C_ARITH, "neg_%s",
+		    rm_n[s])->lockable = 1;
 		f = add(s, ENC_MODRM, 0x84 + w, -1, -1, "test_%s_%s", rm_n[s],
 		    r_n[s]);
 		f->cls = C_LOGIC;
@@ -349,7 +355,8 @@ misc_forms(void)
 	struct ct_form *f;
 
 	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++)
-		add(one[i].osz, ENC_NONE, one[i].opc, -1, -1, "%s", one[i].name);
+		add(one[i].osz, ENC_NONE, one[i].opc, -1, -1, "%s",
+		    one[i].name);
 	/* multi-byte NOP 0F 1F /0 (no memory access) and ENDBR64 */
 	for (int i = 0; i < 2; i++) {
 		f = digit(i == 0 ? 2 : 4, 0x0f, 0x1f, 0, C_LEA, "nop_%s",
@@ -398,7 +405,8 @@ more_forms(void)
 		{ "push_es", 0x06, 0 }, { "pop_es", 0x07, 0 },
 		{ "push_cs", 0x0e, 0 }, { "push_ss", 0x16, 0 },
 		{ "pop_ss", 0x17, 0 }, { "push_ds", 0x1e, 0 },
-		{ "pop_ds", 0x1f, 0 }, { "pusha", 0x60, 0 }, { "popa", 0x61, 0 },
+		{ "pop_ds", 0x1f, 0 }, { "pusha", 0x60, 0 },
+		{ "popa", 0x61, 0 },
 		{ "into", 0xce, 0 }, { "salc", 0xd6, 0 },
 		{ "jmpf", 0xea, 6 }, { "callf", 0x9a, 6 },
 	};

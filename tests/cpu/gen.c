@@ -577,8 +577,8 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 
 			set_reg(c, e.reg, f->osz, true, (uint64_t)off);
 			/* the operand actually read: SDM vol. 2 "BT" */
-			at = e.target + (uint64_t)(f->osz *
-			    (off >= 0 ? off / bits : -((-off + bits - 1) / bits)));
+			at = e.target + (uint64_t)(f->osz * (off >= 0 ?
+			    off / bits : -((-off + bits - 1) / bits)));
 			if ((at & 0xfff) + f->osz > 0x1000)
 				c->tags |= TAG_XPAGE;
 		}

@@ -299,8 +299,8 @@ run_form(const struct ct_form *f, int n, int show, struct form_stats *st,
 		if ((d != 0 && x < 0 && shown < show) ||
 		    (x >= 0 && shown_x < 1) || opt.one_case >= 0) {
 			if (x >= 0)
-				fprintf(ct_out, "# (expected: xfail.txt '%s')\n",
-				    xfail[x].pat);
+				fprintf(ct_out, "# (expected: xfail.txt "
+				    "'%s')\n", xfail[x].pat);
 			ct_print_case(f, i, &cases[i], &nres[i], b, opt.self,
 			    opt.seed);
 			if (x >= 0)
@@ -310,8 +310,8 @@ run_form(const struct ct_form *f, int n, int show, struct form_stats *st,
 		}
 		if (st->cat[D_HANG] >= MAX_HANGS) {
 			/* each hang costs the watchdog's timeout */
-			fprintf(ct_out, "# %s: stopped after %d hangs, %d of %d "
-			    "cases run\n", f->name, MAX_HANGS, i + 1, n);
+			fprintf(ct_out, "# %s: stopped after %d hangs, %d "
+			    "of %d cases run\n", f->name, MAX_HANGS, i + 1, n);
 			break;
 		}
 	}
@@ -843,9 +843,12 @@ usage(FILE *fp)
 	    "  -m, --show N        mismatches printed per form (default 3)\n"
 	    "  -C, --coverage FILE write the coverage table there\n"
 	    "  -S, --soak SECS     random seeds for SECS seconds\n"
-	    "  -j, --jobs N        worker processes (default: CPUs, at most 4)\n"
+	    "  -j, --jobs N        worker processes (default: CPUs, at most "
+	    "4)\n"
 	    "      --emu-log FILE  append the workers' stderr (emulator "
 	    "messages) there\n"
+	    "      --strict-flags  compare the flags the SDM leaves undefined "
+	    "too\n"
 	    "      --self          native against native (checks the tester)\n"
 	    "      --dump          print the generated instruction bytes\n"
 	    "      --self-mutate   like --self, corrupting every second run: "
@@ -870,6 +873,7 @@ main(int argc, char **argv)
 		{ "list", no_argument, NULL, 'l' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "emu-log", required_argument, NULL, 'L' },
+		{ "strict-flags", no_argument, NULL, 'F' },
 		{ "dump", no_argument, NULL, 'D' },
 		{ "self-mutate", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
@@ -892,6 +896,7 @@ main(int argc, char **argv)
 		case 'l': opt.list = true; break;
 		case 'j': opt.jobs = atoi(optarg); break;
 		case 'L': opt.emu_log = optarg; break;
+		case 'F': ct_strict_flags = true; break;
 		case 'D': opt.dump = true; break;
 		case 'M': opt.self = opt.mutate = true; break;
 		case 'h': usage(stdout); return (0);

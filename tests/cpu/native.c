@@ -70,7 +70,8 @@ child_setup(void)
 	void *p;
 
 	p = mmap((void *)CT_CODE_ADDR, 4096, PROT_READ | PROT_WRITE |
-	    PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	    PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+	    -1, 0);
 	if (p != (void *)CT_CODE_ADDR) {
 		fprintf(stderr, "cputest: cannot map the code page at 0x%llx: "
 		    "%s\n", (unsigned long long)CT_CODE_ADDR, strerror(errno));

@@ -14,6 +14,7 @@
 #include "cputest.h"
 
 FILE *ct_out;
+bool ct_strict_flags;
 
 static const char *const gpr_n[16] = { "rax", "rcx", "rdx", "rbx", "rsp",
     "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14",
@@ -90,8 +91,8 @@ print_state(const char *tag, const struct ct_state *s)
 		if (i % 4 == 3 && i != 15)
 			fprintf(ct_out, "\n#          ");
 	}
-	fprintf(ct_out, "\n#           rip=%016" PRIx64 " rflags=%016" PRIx64 "\n",
-	    s->rip, s->rflags);
+	fprintf(ct_out, "\n#           rip=%016" PRIx64 " rflags=%016" PRIx64
+	    "\n", s->rip, s->rflags);
 }
 
 static void
@@ -111,53 +112,55 @@ unsigned
 ct_compare(const struct ct_case *c, const struct ct_result *a,
     const struct ct_result *b, bool verbose)
 {
+	FILE *o = verbose ? ct_out : NULL;
+	uint16_t mask = ct_strict_flags ? FL_ALL : c->flagmask;
+	uint64_t fa = a->st.rflags & FL_ALL, fb = b->st.rflags & FL_ALL;
 	unsigned d = 0;
 	char v1[24], v2[24];
 	int first = -1, last = -1, nbytes = 0;
 
 	if (a->status == ST_NATIVE_CRASH) {
-		if (verbose)
-			fprintf(ct_out, "#   native: %s\n", a->why);
+		if (o != NULL)
+			fprintf(o, "#   native: %s\n", a->why);
 		return (1u << D_NATIVE);
 	}
 	if (b->status == ST_EMU_UNIMPL && a->vector == 6 && b->vector == 6) {
 		/* both #UD: the emulator counting it as "not implemented"
 		 * (e.g. LOCK where illegal) does not make it wrong */
 	} else if (b->status != ST_OK) {
-		if (verbose)
-			fprintf(ct_out, "#   %s\n", b->why);
+		if (o != NULL)
+			fprintf(o, "#   %s\n", b->why);
 		return (1u << (b->status == ST_EMU_UNIMPL ? D_UNIMPL :
 		    b->status == ST_EMU_HANG ? D_HANG : D_ERROR));
 	}
 	if (a->vector != b->vector) {
 		d |= 1u << D_VECTOR;
-		if (verbose)
-			fprintf(ct_out, "#   exception: native %s, emu %s\n",
+		if (o != NULL)
+			fprintf(o, "#   exception: native %s, emu %s\n",
 			    vec_name(a->vector, v1, sizeof(v1)),
 			    vec_name(b->vector, v2, sizeof(v2)));
 	}
 	if (a->st.rip != b->st.rip) {
 		d |= 1u << D_RIP;
-		if (verbose)
-			fprintf(ct_out, "#   rip: native %#" PRIx64 ", emu %#" PRIx64
-			    "\n", a->st.rip, b->st.rip);
+		if (o != NULL)
+			fprintf(o, "#   rip: native %#" PRIx64 ", emu %#"
+			    PRIx64 "\n", a->st.rip, b->st.rip);
 	}
 	for (int i = 0; i < 16; i++) {
 		if (a->st.gpr[i] == b->st.gpr[i])
 			continue;
 		d |= 1u << D_GPR;
-		if (verbose)
-			fprintf(ct_out, "#   %s: native %016" PRIx64 ", emu %016" PRIx64
-			    "\n", gpr_n[i], a->st.gpr[i], b->st.gpr[i]);
+		if (o != NULL)
+			fprintf(o, "#   %s: native %016" PRIx64 ", emu "
+			    "%016" PRIx64 "\n", gpr_n[i], a->st.gpr[i],
+			    b->st.gpr[i]);
 	}
-	if ((a->st.rflags ^ b->st.rflags) & c->flagmask) {
+	if ((fa ^ fb) & mask) {
 		d |= 1u << D_FLAGS;
-		if (verbose)
-			fprintf(ct_out, "#   rflags: native %#06" PRIx64 ", emu %#06"
-			    PRIx64 " (compared bits %#06x, differ %#06" PRIx64
-			    ")\n", a->st.rflags & FL_ALL, b->st.rflags & FL_ALL,
-			    c->flagmask,
-			    (a->st.rflags ^ b->st.rflags) & c->flagmask);
+		if (o != NULL)
+			fprintf(o, "#   rflags: native %#06" PRIx64 ", emu "
+			    "%#06" PRIx64 " (compared %#06x, differ %#06"
+			    PRIx64 ")\n", fa, fb, mask, (fa ^ fb) & mask);
 	}
 	for (int i = 0; i < CT_MEM_SIZE; i++) {
 		if (a->mem[i] == b->mem[i])
@@ -169,15 +172,16 @@ ct_compare(const struct ct_case *c, const struct ct_result *a,
 	}
 	if (nbytes > 0) {
 		d |= 1u << D_MEM;
-		if (verbose) {
+		if (o != NULL) {
 			int lo = first & ~15, n = 16;
 
 			if (last - lo < 32)
 				n = (last - lo + 16) & ~15;
 			if (n > 32)
 				n = 32;
-			fprintf(ct_out, "#   memory: %d bytes differ in %#" PRIx64 "-%#"
-			    PRIx64 "\n", nbytes, (uint64_t)CT_MEM_ADDR + first,
+			fprintf(o, "#   memory: %d bytes differ in %#" PRIx64
+			    "-%#" PRIx64 "\n", nbytes,
+			    (uint64_t)CT_MEM_ADDR + first,
 			    (uint64_t)CT_MEM_ADDR + last);
 			print_bytes("native", CT_MEM_ADDR + lo, a->mem + lo, n);
 			print_bytes("emu   ", CT_MEM_ADDR + lo, b->mem + lo, n);

@@ -143,6 +143,7 @@ alu_vals:
 	.long	0x0f0f0f0f, 0x55aa33cc
 alu_vals_end:
 alu_title32:	.asciz	"alu32: integer instruction groups, 32-bit code\n"
+alu_title16:	.asciz	"alu16: integer instruction groups, real mode\n"
 alu_title64:	.asciz	"alu64: integer instruction groups, 64-bit code\n"
 alu_ok:		.asciz	"ok\n"
 alu_sep:	.asciz	": "
@@ -263,6 +264,17 @@ alu_scratch:	.quad	0, 0
 /* Run every group of a mode; print a title first and "ok" last. */
 .macro ALU_RUN_ALL32
 	lea	alu_title32, R(si)
+	PUTS
+	.irp op, ALU_GROUPS_COMMON, ALU_GROUPS_BCD
+	RUN	\op
+	.endr
+	lea	alu_ok, R(si)
+	PUTS
+.endm
+/* Real mode runs the 32-bit list (operand and address sizes are explicit,
+ * so the hashes match alu32's); only the prefixes flip. */
+.macro ALU_RUN_ALL16
+	lea	alu_title16, R(si)
 	PUTS
 	.irp op, ALU_GROUPS_COMMON, ALU_GROUPS_BCD
 	RUN	\op

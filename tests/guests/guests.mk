@@ -13,7 +13,7 @@ GUEST_INITRD_SIZE := 5000
 
 # Multiboot ELF32 guests, one per source file.
 GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
-               alu32 except32 uart pci testdev
+               alu32 alu16 except32 uart pci testdev
 # Variants: <name>:<source>:<extra cpp flags>
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 GUESTS64    := elf64 long64_e64
@@ -62,6 +62,14 @@ $(GUEST_DIR)/badsum.o32: $(GUEST_SRC)/nomb.S
 $(GUEST_DIR)/long64_e64.o64: $(GUEST_SRC)/long64.S
 	@mkdir -p $(dir $@)
 	$(CC) -m64 $(GUEST_CPP) -c -o $@ $<
+
+# alu16: a real-mode blob (flat binary at offset 0) included by alu16.S.
+$(GUEST_DIR)/alu16_rm.bin: $(GUEST_DIR)/alu16_rm.o32 $(GUEST_SRC)/flat16.ld
+	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/flat16.ld -o $@ $<
+	@test $$(stat -c %s $@) -lt 61440 || { echo "$@: too big"; exit 1; }
+$(GUEST_DIR)/alu16.o32: $(GUEST_SRC)/alu16.S $(GUEST_DIR)/alu16_rm.bin
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -Wa,-I$(GUEST_DIR) -c -o $@ $<
 
 # --- images --------------------------------------------------------------
 $(GUEST_DIR)/%.elf: $(GUEST_DIR)/%.o32 $(GUEST_SRC)/guest.ld
@@ -118,6 +126,8 @@ $(GUEST_DIR)/alu64.host: $(GUEST_SRC)/alu_host.S $(GUEST_SRC)/alu.h
 	    -DALU_MODE=64 -o $@ $<
 alu-expect: $(GUEST_DIR)/alu32.host $(GUEST_DIR)/alu64.host
 	$(GUEST_DIR)/alu32.host > $(GUEST_SRC)/alu32.expect
+	sed '1s/.*/alu16: integer instruction groups, real mode/' \
+	    $(GUEST_SRC)/alu32.expect > $(GUEST_SRC)/alu16.expect
 	$(GUEST_DIR)/alu64.host > $(GUEST_SRC)/alu64.expect
 
 .PRECIOUS: $(GUEST_DIR)/%.o32 $(GUEST_DIR)/%.o64

@@ -136,10 +136,12 @@ guest long64_e64 1 --kernel $G/long64_e64.elf
 guest elf64 1 --kernel $G/elf64.elf
 guest demo 1 --kernel $G/demo.elf --cmdline "backend=test batch"
 guest alu32 1 --kernel $G/alu32.elf
+guest alu16 1 --kernel $G/alu16.elf
 guest alu64 1 --kernel $G/alu64.elf
 guest except32 1 --kernel $G/except32.elf
 guest except64 1 --kernel $G/except64.elf
 guest uart 1 --kernel $G/uart.elf
+guest testdev 1 --kernel $G/testdev.elf
 # bhyve's IDs: hostbridge 1275:1275 (class 060000), lpc 8086:7000 (060100).
 guest pci 1 --kernel $G/pci.elf
 # A multi-function slot: function 0 says so in its header type.

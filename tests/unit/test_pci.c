@@ -796,6 +796,479 @@ test_bar_allocation_many(void **state)
 	assert_int_equal(pci_get_devinst(0, 13, 0)->pi_bar[0].addr, 0x2060);
 }
 
+/* ---- ECAM ---- */
+
+static uint64_t
+ecam_addr(int b, int s, int f, int off)
+{
+	return (PCI_EMUL_ECFG_BASE + ((uint64_t)b << 20 | s << 15 | f << 12 |
+	    off));
+}
+
+static uint64_t
+ecr(int b, int s, int f, int off, int bytes)
+{
+	int err = -1;
+	uint64_t v;
+
+	v = mmio(1, ecam_addr(b, s, f, off), bytes, 0, &err);
+	assert_int_equal(err, 0);
+	return (v);
+}
+
+static void
+ecw(int b, int s, int f, int off, int bytes, uint64_t v)
+{
+	int err = -1;
+
+	mmio(0, ecam_addr(b, s, f, off), bytes, v, &err);
+	assert_int_equal(err, 0);
+}
+
+static void
+test_ecam_equals_conf1(void **state)
+{
+	static const int fn[][3] = { { 0, 0, 0 }, { 0, 3, 0 }, { 0, 4, 0 },
+	    { 0, 4, 1 }, { 0, 7, 0 }, { 1, 0, 0 } };
+	int n = 0;
+
+	standard_config();
+	/* Every aligned byte, word and dword of the first 256 bytes. */
+	for (unsigned i = 0; i < sizeof(fn) / sizeof(fn[0]); i++) {
+		for (int off = 0; off < 256; off++) {
+			for (int bytes = 1; bytes <= 4; bytes *= 2) {
+				if (off % bytes != 0)
+					continue;
+				assert_int_equal(ecr(fn[i][0], fn[i][1],
+				    fn[i][2], off, bytes), cfgr(fn[i][0],
+				    fn[i][1], fn[i][2], off, bytes));
+				n++;
+			}
+		}
+	}
+	assert_int_equal(n, 6 * (256 + 128 + 64));
+	/* Spot values, so that "equal" is not "equally wrong". */
+	assert_int_equal(ecr(0, 3, 0, 0, 4), 0x10001af4);
+	assert_int_equal(ecr(0, 3, 0, 2, 2), 0x1000);
+	assert_int_equal(ecr(0, 0, 0, 0x0b, 1), 0x06);
+	assert_int_equal(ecr(0, 7, 0, 0, 4), 0xffffffff);
+	/* The last function of the last bus, at the window's top. */
+	assert_int_equal(ecr(255, 31, 7, 0xffc, 4), 0xffffffff);
+	assert_int_equal(PCI_EMUL_ECFG_SIZE, 256ULL << 20);
+
+	/* Writes through either path are seen through the other. */
+	ecw(0, 3, 0, PCIR_CACHELNSZ, 1, 0x10);
+	assert_int_equal(cfgr(0, 3, 0, PCIR_CACHELNSZ, 1), 0x10);
+	cfgw(0, 4, 1, 0x80, 4, 0xcafef00d);
+	assert_int_equal(ecr(0, 4, 1, 0x80, 4), 0xcafef00d);
+	ecw(0, 4, 1, 0x82, 2, 0x1234);
+	assert_int_equal(cfgr(0, 4, 1, 0x80, 4), 0x1234f00d);
+	/* The same write rules: IDs read-only, status W1C. */
+	ecw(0, 3, 0, PCIR_VENDOR, 4, 0);
+	assert_int_equal(cfgr(0, 3, 0, PCIR_VENDOR, 4), 0x10001af4);
+	/* Device hooks see ECAM accesses too. */
+	ecw(0, 4, 0, 0x40, 4, 0x0f0f0f0f);
+	assert_int_equal(ecr(0, 4, 0, 0x40, 4), 0xf0f0f0f0);
+	/* BAR sizing through ECAM. */
+	ecw(0, 3, 0, PCIR_BAR(1), 4, 0xffffffff);
+	assert_int_equal(ecr(0, 3, 0, PCIR_BAR(1), 4), 0xfffff000);
+	ecw(0, 3, 0, PCIR_BAR(1), 4, 0xc0100000);
+	assert_int_equal(cfgr(0, 3, 0, PCIR_BAR(1), 4), 0xc0100000);
+	/* Command register through ECAM turns decoding off. */
+	ecw(0, 3, 0, PCIR_COMMAND, 2, 0);
+	assert_int_equal(inp(0x2000, 1), 0xff);
+	ecw(0, 3, 0, PCIR_COMMAND, 2, PCIM_CMD_PORTEN);
+	assert_int_equal(inp(0x2000, 1), 0x00);
+}
+
+static void
+test_ecam_extended_and_odd(void **state)
+{
+	standard_config();
+	/* No extended capabilities: 0x100-0xFFF read 0, ignore writes. */
+	assert_int_equal(ecr(0, 3, 0, PCIR_EXTCAP, 4), 0);
+	ecw(0, 3, 0, PCIR_EXTCAP, 4, 0xffffffff);
+	assert_int_equal(ecr(0, 3, 0, PCIR_EXTCAP, 4), 0);
+	ecw(0, 3, 0, 0xffc, 4, 0x12345678);
+	assert_int_equal(ecr(0, 3, 0, 0xffc, 4), 0);
+	assert_int_equal(ecr(0, 3, 0, 0x800, 1), 0);
+	assert_int_equal(pci_get_cfgdata32(pci_get_devinst(0, 3, 0), 0xffc),
+	    0);
+	/* Absent functions read all-ones in extended space too. */
+	assert_int_equal(ecr(0, 9, 0, PCIR_EXTCAP, 4), 0xffffffff);
+	/* An 8-byte access is two dwords. */
+	assert_int_equal(ecr(0, 3, 0, 0, 8),
+	    (uint64_t)cfgr(0, 3, 0, 4, 4) << 32 | 0x10001af4);
+	ecw(0, 4, 1, 0x88, 8, 0x1122334455667788ULL);
+	assert_int_equal(cfgr(0, 4, 1, 0x88, 4), 0x55667788);
+	assert_int_equal(cfgr(0, 4, 1, 0x8c, 4), 0x11223344);
+	/* Misaligned accesses are dropped / read all-ones. */
+	assert_int_equal(ecr(0, 3, 0, 1, 2) & 0xffff, 0xffff);
+	assert_int_equal(ecr(0, 3, 0, 2, 4), 0xffffffff);
+	ecw(0, 4, 1, 0x81, 2, 0);
+	assert_int_equal(cfgr(0, 4, 1, 0x80, 4), 0);	/* from before? */
+}
+
+/* ---- MSI ---- */
+
+static void
+mdev_config(const char *conf)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%s", conf);
+	assert_int_equal(pci_parse_slot(buf), 0);
+	assert_int_equal(init_pci(NULL), 0);
+}
+
+static void
+test_msi(void **state)
+{
+	struct pci_devinst *pi;
+
+	mdev_config("5,mdev,msi,intx");
+	pi = pci_get_devinst(0, 5, 0);
+	/* PCI 3.0 §6.8.1: ID 05, 64-bit capable, MMC = log2(4) = 2. */
+	assert_int_equal(pci_emul_find_capability(pi, PCIY_MSI), 0x40);
+	assert_int_equal(cfgr(0, 5, 0, 0x40, 4), 0x00840005);
+	assert_int_equal(cfgr(0, 5, 0, 0x44, 4), 0);
+	assert_int_equal(cfgr(0, 5, 0, 0x48, 4), 0);
+	assert_int_equal(cfgr(0, 5, 0, 0x4c, 4), 0);
+	assert_false(pci_msi_enabled(pi));
+	assert_int_equal(pci_msi_maxmsgnum(pi), 0);
+	/* Only MME and Enable are writable in the control register. */
+	cfgw(0, 5, 0, 0x42, 2, 0xffff);
+	assert_int_equal(cfgr(0, 5, 0, 0x42, 2), 0x00f5);
+	assert_true(pci_msi_enabled(pi));
+	assert_int_equal(pci_msi_maxmsgnum(pi), 4);	/* MME > MMC: MMC */
+	cfgw(0, 5, 0, 0x42, 2, 0);
+	assert_false(pci_msi_enabled(pi));
+	/* Address: dword aligned, 64-bit; data 16 bits, then padding. */
+	cfgw(0, 5, 0, 0x44, 4, 0xfee01003);
+	cfgw(0, 5, 0, 0x48, 4, 0x00000001);
+	cfgw(0, 5, 0, 0x4c, 4, 0xffff4041);
+	assert_int_equal(cfgr(0, 5, 0, 0x44, 4), 0xfee01000);
+	assert_int_equal(cfgr(0, 5, 0, 0x48, 4), 1);
+	assert_int_equal(cfgr(0, 5, 0, 0x4c, 4), 0x4041);
+	/* ID and next pointer stay. */
+	cfgw(0, 5, 0, 0x40, 2, 0xffff);
+	assert_int_equal(cfgr(0, 5, 0, 0x40, 2), 0x0005);
+
+	/* Nothing is sent while disabled. */
+	pci_generate_msi(pi, 0);
+	assert_int_equal(msi_nlog, 0);
+	/* Two messages enabled (MME = 1): data low bit = message number. */
+	cfgw(0, 5, 0, 0x42, 2, 0x0011);
+	assert_int_equal(cfgr(0, 5, 0, 0x42, 2), 0x0095);
+	assert_int_equal(pci_msi_maxmsgnum(pi), 2);
+	pci_generate_msi(pi, 0);
+	pci_generate_msi(pi, 1);
+	pci_generate_msi(pi, 2);	/* not enabled: dropped */
+	pci_generate_msi(pi, -1);
+	assert_int_equal(msi_nlog, 2);
+	assert_int_equal(msi_log[0].addr, 0x1fee01000ULL);
+	assert_int_equal(msi_log[0].msg, 0x4040);
+	assert_int_equal(msi_log[1].addr, 0x1fee01000ULL);
+	assert_int_equal(msi_log[1].msg, 0x4041);
+	/* A byte write of the address takes effect too. */
+	cfgw(0, 5, 0, 0x48, 1, 0);
+	pci_generate_msi(pi, 0);
+	assert_int_equal(msi_log[2].addr, 0xfee01000ULL);
+
+	/* INTx is held while MSI is on and reaches the IOAPIC after. */
+	assert_int_equal(pi->pi_lintr.irq.ioapic_irq, 18);
+	pci_lintr_assert(pi);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 18), 0);
+	cfgw(0, 5, 0, 0x42, 2, 0);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 18), 1);
+	cfgw(0, 5, 0, 0x42, 2, 1);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 1);
+	pci_lintr_deassert(pi);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 1);
+
+	/* Bad requests. */
+	assert_int_equal(pci_emul_add_msicap(pi, 3), -1);
+	assert_int_equal(pci_emul_add_msicap(pi, 64), -1);
+	assert_int_equal(pci_emul_add_msicap(pi, 4), -1);	/* twice */
+}
+
+/* ---- MSI-X ---- */
+
+static uint64_t
+tbl(int read, uint64_t off, int bytes, uint64_t v)
+{
+	int err = -1;
+
+	v = mmio(read, 0xc0000000 + off, bytes, v, &err);
+	assert_int_equal(err, 0);
+	return (v);
+}
+
+static void
+test_msix(void **state)
+{
+	struct pci_devinst *pi;
+	uint32_t orig;
+
+	mdev_config("6,mdev,msix,intx");
+	pi = pci_get_devinst(0, 6, 0);
+	/* PCI 3.0 §6.8.2: ID 11, table size N - 1, table/PBA in BAR 1. */
+	assert_int_equal(pci_emul_find_capability(pi, PCIY_MSIX), 0x40);
+	assert_int_equal(cfgr(0, 6, 0, 0x40, 4), 0x00020011);
+	assert_int_equal(cfgr(0, 6, 0, 0x44, 4), 0x00000001);
+	assert_int_equal(cfgr(0, 6, 0, 0x48, 4), 0x00001001);
+	assert_int_equal(pci_msix_table_bar(pi), 1);
+	assert_int_equal(pci_msix_pba_bar(pi), 1);
+	assert_int_equal(pci_msix_table_bar(pci_get_devinst(0, 6, 0)), 1);
+	/* 3 * 16 bytes -> 4 KiB of table + 8 bytes of PBA -> 8 KiB BAR. */
+	assert_int_equal(bar_size_probe(6, 1, &orig), 0xffffe000);
+	assert_int_equal(orig, 0xc0000000);
+	/* The table/PBA offsets and sizes are read-only. */
+	cfgw(0, 6, 0, 0x44, 4, 0xffffffff);
+	cfgw(0, 6, 0, 0x48, 4, 0);
+	cfgw(0, 6, 0, 0x42, 1, 0xff);
+	assert_int_equal(cfgr(0, 6, 0, 0x44, 4), 0x00000001);
+	assert_int_equal(cfgr(0, 6, 0, 0x48, 4), 0x00001001);
+	assert_int_equal(cfgr(0, 6, 0, 0x40, 4), 0x00020011);
+
+	/* Every vector starts masked, everything else zero. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(tbl(1, i * 16 + 12, 4, 0), 1);
+		assert_int_equal(tbl(1, i * 16, 8, 0), 0);
+		assert_int_equal(tbl(1, i * 16 + 8, 4, 0), 0);
+	}
+	/* Entry 0 by dwords; address bits 1:0 and vector control's reserved
+	 * bits read 0. */
+	tbl(0, 0x00, 4, 0xfee01003);
+	tbl(0, 0x04, 4, 0);
+	tbl(0, 0x08, 4, 0x30);
+	tbl(0, 0x0c, 4, 0xfffffffe);
+	assert_int_equal(tbl(1, 0x00, 4, 0), 0xfee01000);
+	assert_int_equal(tbl(1, 0x0c, 4, 0), 0);
+	assert_int_equal(tbl(1, 0x08, 1, 0), 0x30);
+	assert_int_equal(tbl(1, 0x08, 8, 0), 0x30);
+	/* Entry 1 by qwords. */
+	tbl(0, 0x10, 8, 0x00000001fee02000ULL);
+	tbl(0, 0x18, 8, 0x31);
+	assert_int_equal(tbl(1, 0x10, 8, 0), 0x00000001fee02000ULL);
+	assert_int_equal(tbl(1, 0x1c, 4, 0), 0);
+	/* Entry 2: data only, stays masked. */
+	tbl(0, 0x28, 4, 0x32);
+	/* Word and misaligned writes are not taken. */
+	tbl(0, 0x28, 2, 0xffff);
+	tbl(0, 0x2a, 4, 0xffffffff);
+	assert_int_equal(tbl(1, 0x28, 4, 0), 0x32);
+	assert_int_equal(pci_emul_msix_tread(pi, 0x28, 4), 0x32);
+	assert_int_equal(pci_emul_msix_twrite(pi, 0x28, 2, 0), -1);
+	assert_int_equal(pci_emul_msix_twrite(pi, 0x30, 4, 0), -1);
+
+	/* Disabled: nothing goes out, nothing becomes pending. */
+	pci_generate_msix(pi, 0);
+	assert_int_equal(msi_nlog, 0);
+	assert_false(pci_msix_enabled(pi));
+	assert_int_equal(tbl(1, 0x1000, 8, 0), 0);
+
+	/* Enabled with the function masked: pending bits instead. */
+	cfgw(0, 6, 0, 0x42, 2, 0xc000);
+	assert_int_equal(cfgr(0, 6, 0, 0x42, 2), 0xc002);
+	assert_true(pci_msix_enabled(pi));
+	pci_generate_msix(pi, 0);
+	pci_generate_msix(pi, 2);
+	pci_generate_msix(pi, 3);	/* no such vector */
+	assert_int_equal(msi_nlog, 0);
+	assert_int_equal(tbl(1, 0x1000, 8, 0), 0x5);
+	assert_int_equal(tbl(1, 0x1000, 4, 0), 0x5);
+	assert_int_equal(tbl(1, 0x1000, 1, 0), 0x5);
+	/* The PBA is read-only. */
+	tbl(0, 0x1000, 8, 0);
+	assert_int_equal(tbl(1, 0x1000, 8, 0), 0x5);
+	/* Function unmasked: vector 0 goes; 2 is still masked. */
+	cfgw(0, 6, 0, 0x42, 2, 0x8000);
+	assert_int_equal(msi_nlog, 1);
+	assert_int_equal(msi_log[0].addr, 0xfee01000);
+	assert_int_equal(msi_log[0].msg, 0x30);
+	assert_int_equal(tbl(1, 0x1000, 8, 0), 0x4);
+	/* Unmasking vector 2 in the table sends it. */
+	tbl(0, 0x2c, 4, 0);
+	assert_int_equal(msi_nlog, 2);
+	assert_int_equal(msi_log[1].addr, 0);
+	assert_int_equal(msi_log[1].msg, 0x32);
+	assert_int_equal(tbl(1, 0x1000, 8, 0), 0);
+	/* Unmasked vectors go at once. */
+	pci_generate_msix(pi, 1);
+	assert_int_equal(msi_nlog, 3);
+	assert_int_equal(msi_log[2].addr, 0x1fee02000ULL);
+	assert_int_equal(msi_log[2].msg, 0x31);
+	/* Masking vector 1 again makes it pend. */
+	tbl(0, 0x1c, 4, 1);
+	pci_generate_msix(pi, 1);
+	assert_int_equal(msi_nlog, 3);
+	assert_int_equal(tbl(1, 0x1000, 4, 0), 0x2);
+	/* The rest of the BAR is reserved: zero, and the device never sees
+	 * it; BAR 0 is still the device's. */
+	assert_int_equal(tbl(1, 0x30, 4, 0), 0);
+	assert_int_equal(tbl(1, 0x800, 4, 0), 0);
+	assert_int_equal(mdev_reads, 0);
+	assert_int_equal(inp(0x2000, 1), 0x5a);
+	assert_int_equal(mdev_reads, 1);
+
+	/* INTx is silenced while MSI-X is on. */
+	pci_lintr_assert(pi);
+	assert_int_equal(fake_nlog, 0);
+	cfgw(0, 6, 0, 0x42, 2, 0);
+	assert_false(pci_msix_enabled(pi));
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 19), 1);
+	pci_generate_msix(pi, 0);
+	assert_int_equal(msi_nlog, 3);
+
+	/* Bad requests. */
+	assert_int_equal(pci_emul_add_msixcap(pi, 0, 2), -1);
+	assert_int_equal(pci_emul_add_msixcap(pi, 2049, 2), -1);
+	assert_int_equal(pci_emul_add_msixcap(pi, 1, 6), -1);
+	assert_int_equal(pci_emul_add_msixcap(pi, 1, 2), -1);	/* twice */
+}
+
+static void
+test_msi_and_msix_together(void **state)
+{
+	struct pci_devinst *pi;
+
+	mdev_config("7,mdev,msi,msix");
+	pi = pci_get_devinst(0, 7, 0);
+	/* Capabilities chain: MSI at 0x40 (16 bytes), MSI-X at 0x50. */
+	assert_int_equal(cfgr(0, 7, 0, 0x40, 2), 0x5005);
+	assert_int_equal(cfgr(0, 7, 0, 0x50, 2), 0x0011);
+	cfgw(0, 7, 0, 0x4c, 2, 0x0041);
+	tbl(0, 0x08, 4, 0x77);
+	tbl(0, 0x0c, 4, 0);
+	cfgw(0, 7, 0, 0x52, 2, 0x8000);
+	cfgw(0, 7, 0, 0x42, 2, 0x0001);
+	/* With both on, MSI wins: MSI-X counts as off (bhyve's rule). */
+	assert_true(pci_msi_enabled(pi));
+	assert_false(pci_msix_enabled(pi));
+	pci_generate_msix(pi, 0);
+	pci_generate_msi(pi, 0);
+	assert_int_equal(msi_nlog, 1);
+	assert_int_equal(msi_log[0].msg, 0x41);
+	cfgw(0, 7, 0, 0x42, 2, 0);
+	pci_generate_msix(pi, 0);
+	assert_int_equal(msi_nlog, 2);
+	assert_int_equal(msi_log[1].msg, 0x77);
+}
+
+/* ---- INTx routing ---- */
+
+static void
+test_intx_routing(void **state)
+{
+	static const struct {
+		int s, f, pin, gsi, isa;
+	} want[] = {
+		/* (4 + slot + pin) % 8 picks IOAPIC 16+n and PIRQ n+1;
+		 * PIRQs get ISA IRQs 3, 4, 5, 6 in routing order. */
+		{ 5, 0, 1, 18, 3 }, { 5, 1, 2, 19, 4 }, { 5, 2, 3, 20, 5 },
+		{ 5, 3, 4, 21, 6 }, { 5, 4, 1, 18, 3 }, { 6, 0, 1, 19, 4 },
+		{ 13, 0, 1, 18, 3 }, { 31, 0, 1, 16, 7 },
+	};
+	struct pci_intx_route r[16];
+	struct pci_devinst *a, *b, *c;
+	char buf[32];
+	int n;
+
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(buf, sizeof(buf), "%d:%d,mdev,intx,bar=false",
+		    want[i].s, want[i].f);
+		assert_int_equal(pci_parse_slot(buf), 0);
+	}
+	assert_int_equal(parse("2,mdev"), 0);	/* no INTx */
+	assert_int_equal(init_pci(NULL), 0);
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		struct pci_devinst *pi = pci_get_devinst(0, want[i].s,
+		    want[i].f);
+
+		assert_int_equal(cfgr(0, want[i].s, want[i].f, PCIR_INTPIN, 1),
+		    want[i].pin);
+		assert_int_equal(cfgr(0, want[i].s, want[i].f, PCIR_INTLINE,
+		    1), want[i].isa);
+		assert_int_equal(pi->pi_lintr.irq.ioapic_irq, want[i].gsi);
+		assert_int_equal(pi->pi_lintr.irq.pirq_pin, want[i].gsi - 15);
+	}
+	/* PIRQA..H registers: the routed ones hold their ISA IRQ. */
+	assert_int_equal(pirq_read(1), 7);
+	assert_int_equal(pirq_read(2), PIRQ_DIS);
+	assert_int_equal(pirq_read(3), 3);
+	assert_int_equal(pirq_read(4), 4);
+	assert_int_equal(pirq_read(5), 5);
+	assert_int_equal(pirq_read(6), 6);
+	assert_int_equal(pirq_read(7), PIRQ_DIS);
+	assert_int_equal(pirq_read(8), PIRQ_DIS);
+	assert_int_equal(pirq_read(0), PIRQ_DIS);
+	assert_int_equal(pirq_read(9), PIRQ_DIS);
+	/* The ELCR view: routed PIRQs and the SCI are level. */
+	assert_int_equal(pci_irq_level_mask(), 1 << 3 | 1 << 4 | 1 << 5 |
+	    1 << 6 | 1 << 7 | 1 << 9);
+
+	/* One route per (slot, pin) in use, in slot/pin order. */
+	n = pci_get_intx_routes(r, 16);
+	assert_int_equal(n, 7);
+	assert_int_equal(r[0].slot, 5);
+	assert_int_equal(r[0].pin, 1);
+	assert_int_equal(r[0].ioapic_irq, 18);
+	assert_int_equal(r[0].isa_irq, 3);
+	assert_int_equal(r[3].slot, 5);
+	assert_int_equal(r[3].pin, 4);
+	assert_int_equal(r[3].ioapic_irq, 21);
+	assert_int_equal(r[3].isa_irq, 6);
+	assert_int_equal(r[4].slot, 6);
+	assert_int_equal(r[4].ioapic_irq, 19);
+	assert_int_equal(r[5].slot, 13);
+	assert_int_equal(r[6].slot, 31);
+	assert_int_equal(r[6].ioapic_irq, 16);
+	assert_int_equal(r[6].isa_irq, 7);
+	assert_int_equal(pci_get_intx_routes(r, 2), 7);	/* count anyway */
+
+	/* Three functions share IOAPIC 18 / PIRQC: the line is their OR. */
+	a = pci_get_devinst(0, 5, 0);
+	b = pci_get_devinst(0, 5, 4);
+	c = pci_get_devinst(0, 13, 0);
+	pci_lintr_assert(a);
+	pci_lintr_assert(b);
+	pci_lintr_assert(c);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 18), 1);
+	assert_int_equal(fake_count(F_ISA_ASSERT, 3), 1);
+	pci_lintr_deassert(a);
+	pci_lintr_deassert(c);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 0);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 3), 0);
+	/* The guest moves PIRQC to IRQ 10 while the line is high. */
+	pirq_write(NULL, 3, 0x0a);
+	assert_int_equal(pirq_read(3), 0x0a);
+	assert_int_equal(pirq_irq(3), 10);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 3), 1);
+	assert_int_equal(fake_count(F_ISA_ASSERT, 10), 1);
+	pci_lintr_deassert(b);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 1);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 10), 1);
+	/* Disabled, or steered to a forbidden IRQ: the PIC hears nothing. */
+	pirq_write(NULL, 3, 0x8a);
+	assert_int_equal(pirq_irq(3), -1);
+	pci_lintr_assert(a);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 18), 2);
+	assert_int_equal(fake_count(F_ISA_ASSERT, 10), 1);
+	pirq_write(NULL, 3, 0x08);	/* IRQ 8 is the RTC's */
+	assert_int_equal(pirq_irq(3), -1);
+	assert_int_equal(fake_nlog, 3 + 4 + 1);
+	pirq_write(NULL, 3, 0x7b);	/* bits 6:4 are reserved */
+	assert_int_equal(pirq_read(3), 0x0b);
+	assert_int_equal(fake_count(F_ISA_ASSERT, 11), 1);
+	pci_lintr_deassert(a);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 11), 1);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 2);
+	/* Lines a pin never requested stay quiet. */
+	pci_lintr_assert(pci_get_devinst(0, 2, 0));
+	assert_int_equal(cfgr(0, 2, 0, PCIR_INTLINE, 1), 255);
+}
+
 int
 main(void)
 {
@@ -818,6 +1291,12 @@ main(void)
 		T(test_init_errors),
 		T(test_amd_hostbridge_and_spelling),
 		T(test_bar_allocation_many),
+		T(test_ecam_equals_conf1),
+		T(test_ecam_extended_and_odd),
+		T(test_msi),
+		T(test_msix),
+		T(test_msi_and_msix_together),
+		T(test_intx_routing),
 	};
 #undef T
 
