@@ -23,8 +23,10 @@
 #include "devices/inout.h"
 #include "devices/mem.h"
 #include "devices/pci_emul.h"
+#include "devices/pm.h"
 #include "devices/rtc.h"
 #include "mevent.h"
+#include "platform/platform_setup.h"
 #include "vmexit.h"
 #include "vmm/vmm.h"
 
@@ -135,12 +137,28 @@ vcpu_setup(struct vcpu *vcpu)
 	return (0);
 }
 
-/* SIGTERM: bhyve presses the ACPI power button.  XXX: there is no ACPI
- * yet (the Linux boot issue), so power off directly. */
+static void
+poweroff_timeout_cb(int fd, enum ev_type type, void *arg)
+{
+	fprintf(stderr, "lhyve: the guest did not power off in time\n");
+	bhyve_request_exit(EXIT_POWEROFF);
+}
+
+/*
+ * SIGTERM presses the ACPI power button, as bhyve does, so the guest can
+ * shut down cleanly.  A guest that has not enabled ACPI would never see
+ * it (bhyve only catches SIGTERM after ACPI_ENABLE): power off at once.
+ * A second SIGTERM, or 30 s without a power-off, forces the exit.
+ */
 static void
 sigterm_cb(int fd, enum ev_type type, void *arg)
 {
-	bhyve_request_exit(EXIT_POWEROFF);
+	static int presses;
+
+	if (++presses > 1 || !pm_power_button())
+		bhyve_request_exit(EXIT_POWEROFF);
+	else
+		(void)mevent_add(30000, EVF_TIMER, poweroff_timeout_cb, NULL);
 }
 
 static void
@@ -184,7 +202,7 @@ main(int argc, char **argv)
 	char err[256] = "";
 	const char *name, *val;
 	struct vcpu *bsp;
-	uint64_t memsize;
+	uint64_t memsize, rsdp;
 	int error, status;
 
 	init_config();
@@ -235,6 +253,11 @@ main(int argc, char **argv)
 		fail("hpet: %s", strerror(-error));
 	if (init_pci(the_ctx) != 0)
 		exit(EXIT_ERROR);       /* init_pci said why */
+	/* ACPI, MP table, SMBIOS in the BIOS area, described from the
+	 * devices that now exist; loaders pass the RSDP on. */
+	if (platform_setup(the_ctx, &rsdp) != 0)
+		exit(EXIT_ERROR);       /* platform_setup said why */
+	boot_set_rsdp(rsdp);
 	vmexit_init();
 	vm_set_exit_handler(the_ctx, vmexit_handle);
 

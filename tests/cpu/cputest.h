@@ -111,6 +111,7 @@ struct ct_form {
 	uint8_t msz;		/* memory operand size if not osz */
 	uint8_t d64;		/* 64-bit by default (push/pop): no REX.W */
 	uint8_t lockable;	/* LOCK is legal with a memory destination */
+	uint8_t m32;		/* run in compatibility mode (32-bit code) */
 };
 
 #define CNT_NONE 0
@@ -160,6 +161,7 @@ struct ct_case {
 	uint8_t insn[CT_MAX_INSN];
 	uint8_t len;
 	uint8_t tags;		/* TAG_* */
+	uint8_t m32;		/* compatibility mode: 8 GPRs, low halves */
 	uint16_t flagmask;	/* RFLAGS bits compared: FL_ALL - undefined */
 	int npatch;
 	struct ct_patch patch[2];	/* on top of the per-form background */

@@ -17,7 +17,7 @@
 
 #include "cputest.h"
 
-int ct_native_enter(const struct ct_state *in, uint64_t code);
+int ct_native_enter(const struct ct_state *in, uint64_t code, int cs);
 void ct_native_exit(void);
 void ct_native_fault(void);
 extern struct ct_state ct_native_out;
@@ -25,6 +25,11 @@ extern char ct_native_tmpstack_top[];
 
 static struct ct_state fault_state;
 static int fault_vector;
+static uint16_t cs64;			/* this process's code selector */
+/* Linux's 32-bit user code segment (__USER32_CS), for compatibility mode */
+#define CS32		0x23
+/* Where compatibility-mode code far-jumps back to 64-bit code. */
+#define CT_TRAMPOLINE	(CT_CODE_ADDR + 0x800)
 static char altstack[64 * 1024] __attribute__((aligned(16)));
 
 /* gregs[] index for each GPR in encoding order (sys/ucontext.h). */
@@ -57,6 +62,8 @@ fault_handler(int sig, siginfo_t *si, void *uctx)
 	fault_vector = (int)g[REG_TRAPNO];
 	g[REG_RIP] = (greg_t)(uintptr_t)ct_native_fault;
 	g[REG_RSP] = (greg_t)(uintptr_t)ct_native_tmpstack_top;
+	/* back to 64-bit code if the fault was in compatibility mode */
+	g[REG_CSGSFS] = (g[REG_CSGSFS] & ~(greg_t)0xffff) | cs64;
 	g[REG_EFL] &= ~(greg_t)(FL_DF | 0x100);		/* DF, TF */
 }
 
@@ -84,6 +91,7 @@ child_setup(void)
 		    "%s\n", (unsigned long long)CT_MEM_ADDR, strerror(errno));
 		return (-1);
 	}
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs64));
 	ss.ss_sp = altstack;
 	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0;
@@ -99,6 +107,16 @@ child_setup(void)
 	return (0);
 }
 
+/* jmp *0(%rip); .quad exit: back to the stub from 64-bit code */
+static void
+put_jmp_exit(uint8_t *p, uint64_t exitp)
+{
+	p[0] = 0xff;
+	p[1] = 0x25;
+	memset(p + 2, 0, 4);
+	memcpy(p + 6, &exitp, 8);
+}
+
 /* Run cases [from, n) and store each result before the next one. */
 static void
 child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
@@ -108,6 +126,8 @@ child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
 	uint8_t *mem = (uint8_t *)CT_MEM_ADDR;
 	uint64_t exitp = (uint64_t)(uintptr_t)ct_native_exit;
 
+	put_jmp_exit(code + (CT_TRAMPOLINE - CT_CODE_ADDR), exitp);
+
 	for (int i = from; i < n; i++) {
 		const struct ct_case *c = &cases[i];
 		struct ct_result *r = &res[i];
@@ -115,13 +135,19 @@ child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
 
 		*progress = i;
 		memcpy(code, c->insn, len);
-		/* jmp *0(%rip); .quad ct_native_exit */
-		code[len] = 0xff;
-		code[len + 1] = 0x25;
-		memset(code + len + 2, 0, 4);
-		memcpy(code + len + 6, &exitp, 8);
+		if (c->m32) {
+			/* ljmp $cs64, $trampoline (valid in 32-bit code) */
+			uint32_t t = (uint32_t)CT_TRAMPOLINE;
+
+			code[len] = 0xea;
+			memcpy(code + len + 1, &t, 4);
+			memcpy(code + len + 5, &cs64, 2);
+		} else {
+			put_jmp_exit(code + len, exitp);
+		}
 		ct_case_memory(c, bg, mem);
-		if (ct_native_enter(&c->in, CT_CODE_ADDR) == 0) {
+		if (ct_native_enter(&c->in, CT_CODE_ADDR, c->m32 ? CS32 :
+		    cs64) == 0) {
 			r->st = ct_native_out;
 			r->st.rip = CT_CODE_ADDR + len;
 			r->vector = -1;

@@ -3,7 +3,10 @@
 # every GPR and RFLAGS taken from a struct ct_state, and saves them all
 # again when the test code jumps back (or when a fault handler redirects
 # here).  Only RIP-relative addressing is used between the two points, so
-# no register has to be reserved for the stub.
+# no register has to be reserved for the stub.  The entry is a far jump
+# (m16:32, which Intel and AMD both take in 64-bit mode) so that the same
+# path reaches 64-bit code (the current CS) or compatibility mode (the
+# kernel's 32-bit user CS).
 
 	.set	ST_RFLAGS, 136
 
@@ -14,7 +17,7 @@ ct_native_out:				# struct ct_state written on exit
 	.skip	144
 ct_host:				# host callee-saved registers + rsp
 	.skip	56
-ct_target:
+ct_far:					# m16:32 far pointer to the code
 	.skip	8
 	.balign	16
 ct_tmpstack:
@@ -23,8 +26,9 @@ ct_tmpstack:
 ct_native_tmpstack_top:
 
 	.text
-# int ct_native_enter(const struct ct_state *in, uint64_t code)
-# Returns 0 when the code jumped to ct_native_exit, 1 after a fault.
+# int ct_native_enter(const struct ct_state *in, uint64_t code, int cs)
+# code must be below 4 GiB.  Returns 0 when the code jumped to
+# ct_native_exit, 1 after a fault.
 	.globl	ct_native_enter
 	.type	ct_native_enter, @function
 ct_native_enter:
@@ -35,7 +39,8 @@ ct_native_enter:
 	movq	%r14, ct_host+32(%rip)
 	movq	%r15, ct_host+40(%rip)
 	movq	%rsp, ct_host+48(%rip)
-	movq	%rsi, ct_target(%rip)
+	movl	%esi, ct_far(%rip)
+	movw	%dx, ct_far+4(%rip)
 	# RFLAGS first (popfq needs a stack); the movs below keep it.
 	leaq	ct_native_tmpstack_top(%rip), %rsp
 	pushq	ST_RFLAGS(%rdi)
@@ -56,7 +61,7 @@ ct_native_enter:
 	movq	112(%rdi), %r14
 	movq	120(%rdi), %r15
 	movq	56(%rdi), %rdi
-	jmp	*ct_target(%rip)
+	ljmpl	*ct_far(%rip)
 	.size	ct_native_enter, .-ct_native_enter
 
 # The test code ends with "jmp *[rip]; .quad ct_native_exit".

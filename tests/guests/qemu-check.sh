@@ -49,6 +49,8 @@ qguest alu64 1 -kernel $G/alu64.elf
 qguest except32 1 -kernel $G/except32.elf
 qguest except64 1 -kernel $G/except64.elf
 qguest uart 1 -kernel $G/uart.elf
+qguest smp 1 -smp 4 -kernel $G/smp.elf
+qguest pic_pit 1 -kernel $G/pic_pit.elf
 qguest triplefault 0 -kernel $G/triplefault.elf
 qguest reset 0 -kernel $G/reset.elf
 qguest reset_cf9 0 -kernel $G/reset_cf9.elf

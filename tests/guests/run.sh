@@ -5,6 +5,9 @@
 # checks its exact COM1 transcript (tests/guests/NAME.expect) and lhyve's
 # exit status; then checks that bad kernels are refused with status 4.
 #
+# A guest marked PENDING (a feature still being built) that fails is
+# reported as SKIP with the reason; once it passes it is a PASS.
+#
 # Environment: LHYVE (default build/lhyve), GUEST_TIMEOUT (seconds per run,
 # default 60; it only catches hangs), GUESTS (space-separated names to run
 # only those).
@@ -54,18 +57,26 @@ guest() {
 		err=$WORK/$name.$be.err
 		local cmd=("$LHYVE" "${BASE[@]}" -o "backend=$be" "$@" vm0)
 		run_capture "$out" "$err" "$TMO" "${cmd[@]}"
+		local why=""
 		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-			fail "$t" "timed out after ${TMO}s"
+			why="timed out after ${TMO}s"
 		elif [ ! -f "$exp" ]; then
-			fail "$t" "no $exp"
+			why="no $exp"
 		elif [ "$rc" -ne "$want" ]; then
-			fail "$t" "exit status $rc, expected $want"
+			why="exit status $rc, expected $want"
 		elif ! cmp -s "$exp" "$out"; then
-			fail "$t" "COM1 output differs from $exp"
+			why="COM1 output differs from $exp"
 		else
 			pass "$t"
 			continue
 		fi
+		# A guest for a feature still being built: its failure is
+		# reported as a skip that says so, its success as a pass.
+		if [ -n "${PENDING:-}" ]; then
+			skip "$t" "pending, $PENDING: $why; $(tail -n 1 "$out")"
+			continue
+		fi
+		fail "$t" "$why"
 		show_cmd "${cmd[@]}"
 		echo "    exit status $rc"
 		if [ -f "$exp" ]; then
@@ -147,6 +158,13 @@ guest pci 1 --kernel $G/pci.elf
 # A multi-function slot: function 0 says so in its header type.
 guest pci_multifunction 1 -s 4,hostbridge \
 	-s 4:1,hostbridge --kernel $G/pci.elf
+# Guests for devices that do not exist yet (PENDING says which): they fail
+# fast when the device is missing, and are reported as skipped until then.
+# Remove the PENDING= when the feature lands.
+PENDING="needs the local APIC (INIT/SIPI)" \
+	guest smp 1 -c 4 --kernel $G/smp.elf
+PENDING="needs the 8259 PIC and 8254 PIT" \
+	guest pic_pit 1 --kernel $G/pic_pit.elf
 # A second vCPU that never gets a SIPI must not keep lhyve from ending (later
 # options win, so -c 2 overrides the -c 1 of BASE).
 EXPECT=hello32 guest hello32_2cpu 1 -c 2 --kernel $G/hello32.elf \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * test_lpc.c: the -l grammar and the lpc bridge with what hangs off it:
- * COM1-COM4 on their ISA ports and IRQs, and pc-testdev.
+ * COM1-COM4 on their ISA ports and IRQs, pc-testdev, and the PIRQ routing
+ * registers in its configuration space.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include "config.h"
 #include "dev_fakes.h"
 #include "devices/pci_emul.h"
+#include "devices/pci_irq.h"
 #include "devices/pci_lpc.h"
 #include "devices/pctestdev.h"
 
@@ -37,6 +39,29 @@ const struct pci_devemu pci_de_iodev = {
 	.pe_init = iodev_init,
 };
 PCI_EMUL_SET(pci_de_iodev);
+
+/* A PCI function that only uses INTx. */
+static int
+intxdev_init(struct pci_devinst *pi, struct config_node *nvl)
+{
+	pci_lintr_request(pi);
+	return (0);
+}
+
+const struct pci_devemu pci_de_intxdev = {
+	.pe_emu = "intxdev",
+	.pe_init = intxdev_init,
+};
+PCI_EMUL_SET(pci_de_intxdev);
+
+/* The PCI core may send MSIs; nothing here does. */
+int
+vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
+{
+	fail_msg("unexpected MSI 0x%llx 0x%llx", (unsigned long long)addr,
+	    (unsigned long long)msg);
+	return (-1);
+}
 
 static char logpath[64];
 
@@ -374,6 +399,96 @@ test_warning_only_without_bridge(void **state)
 	assert_int_equal(inp(0x3fd, 1), 0x60);
 }
 
+static uint32_t
+lpc_cfgr(int off, int bytes)
+{
+	outp(CONF1_ADDR_PORT, 4, CONF1_ENABLE | 31 << 11 | (off & 0xfc));
+	return (inp(CONF1_DATA_PORT + (off & 3), bytes));
+}
+
+static void
+lpc_cfgw(int off, int bytes, uint32_t v)
+{
+	outp(CONF1_ADDR_PORT, 4, CONF1_ENABLE | 31 << 11 | (off & 0xfc));
+	outp(CONF1_DATA_PORT + (off & 3), bytes, v);
+}
+
+static void
+test_pirq_registers(void **state)
+{
+	char s0[] = "0,hostbridge", s31[] = "31,lpc", s5[] = "5,intxdev",
+	    s6[] = "6,intxdev", s71[] = "7:1,intxdev";
+	int slot = -1, func = -1, err;
+
+	assert_int_equal(pci_parse_slot(s0), 0);
+	assert_int_equal(pci_parse_slot(s31), 0);
+	assert_int_equal(pci_parse_slot(s5), 0);
+	assert_int_equal(pci_parse_slot(s6), 0);
+	assert_int_equal(pci_parse_slot(s71), 0);
+	assert_int_equal(init_pci(NULL), 0);
+	assert_int_equal(lpc_bridge_location(&slot, &func), 0);
+	assert_int_equal(slot, 31);
+	assert_int_equal(func, 0);
+	for (int i = 0; i < 4; i++)
+		assert_true(lpc_uart_present(i));
+	assert_false(lpc_uart_present(4));
+
+	/*
+	 * The COM ports own IRQs 3 and 4 and the SCI uses 9, so the PIRQs
+	 * (slot 5 INTA -> PIRQC, 6 -> PIRQD, 7 -> PIRQE) get 5, 6, 7.
+	 */
+	assert_int_equal(lpc_cfgr(0x60, 4), 0x06058080);
+	assert_int_equal(lpc_cfgr(0x68, 4), 0x80808007);
+	assert_int_equal(lpc_cfgr(0x62, 1), 0x05);
+	assert_int_equal(lpc_cfgr(0x6a, 2), 0x8080);
+	assert_int_equal(mmio(1, PCI_EMUL_ECFG_BASE + (31 << 15) + 0x60, 4, 0,
+	    &err), 0x06058080);
+	assert_int_equal(pci_irq_level_mask(), 1 << 5 | 1 << 6 | 1 << 7 |
+	    1 << 9);
+	assert_int_equal(pci_get_cfgdata8(pci_get_devinst(0, 5, 0),
+	    PCIR_INTLINE), 5);
+	assert_int_equal(pci_get_cfgdata8(pci_get_devinst(0, 7, 1),
+	    PCIR_INTLINE), 7);
+
+	/* The guest steers PIRQC to IRQ 10: slot 5's INTA follows. */
+	lpc_cfgw(0x62, 1, 0x0a);
+	assert_int_equal(lpc_cfgr(0x62, 1), 0x0a);
+	assert_int_equal(pirq_read(3), 0x0a);
+	fake_reset();
+	pci_lintr_assert(pci_get_devinst(0, 5, 0));
+	assert_int_equal(fake_count(F_ISA_ASSERT, 10), 1);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT, 18), 1);
+	/* Disabling it while asserted drops the PIC line only. */
+	lpc_cfgw(0x62, 1, 0x80);
+	assert_int_equal(fake_count(F_ISA_DEASSERT, 10), 1);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 0);
+	pci_lintr_deassert(pci_get_devinst(0, 5, 0));
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, 18), 1);
+	assert_int_equal(fake_nlog, 4);
+	/* Word and dword writes set every PIRQ they cover. */
+	lpc_cfgw(0x68, 4, 0x0e0f0b0c);
+	assert_int_equal(lpc_cfgr(0x68, 4), 0x0e0f0b0c);
+	assert_int_equal(pirq_irq(8), 14);
+	lpc_cfgw(0x60, 2, 0xf3f4);	/* reserved bits 6:4 drop */
+	assert_int_equal(lpc_cfgr(0x60, 4), 0x06808384);
+	/* The rest of the bridge's device-specific space is plain RW. */
+	lpc_cfgw(0x64, 4, 0x12345678);
+	assert_int_equal(lpc_cfgr(0x64, 4), 0x12345678);
+	assert_int_equal(lpc_cfgr(0x60, 4), 0x06808384);
+}
+
+static void
+test_no_bridge_queries(void **state)
+{
+	int slot = 7, func = 7;
+
+	assert_int_equal(init_pci(NULL), 0);
+	assert_int_equal(lpc_bridge_location(&slot, &func), -1);
+	assert_false(lpc_uart_present(0));
+	/* Without COM ports nothing is reserved: PIRQs could use 3 and 4. */
+	assert_int_equal(pirq_read(1), PIRQ_DIS);
+}
+
 int
 main(void)
 {
@@ -391,6 +506,8 @@ main(void)
 		T(test_lpc_errors),
 		T(test_no_lpc_bridge),
 		T(test_warning_only_without_bridge),
+		T(test_pirq_registers),
+		T(test_no_bridge_queries),
 	};
 #undef T
 

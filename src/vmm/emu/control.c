@@ -352,6 +352,7 @@ static H(h_iret)
 		else
 			fl = (fl & 0x257fd5) | (cur & 0x1a0000);
 		emu_set_rflags(cpu, fl);
+		cpu->nmi_blocked = false;
 		return (emu_branch(cpu, ip, osz));
 	}
 	if (cur & FL_NT) {
@@ -384,6 +385,7 @@ static H(h_iret)
 
 	emu_load_cs_desc(cpu, sel, d, rpl);
 	emu_set_rflags(cpu, fl);
+	cpu->nmi_blocked = false;	/* IRET ends NMI blocking (SDM §6.7.1) */
 	if (pop_ss) {
 		load_ss_ret(cpu, nss, sd);
 		m = emu_sp_mask(cpu);

@@ -8,10 +8,9 @@
 #include <time.h>
 
 #include "vmm/emu/cpu.h"
-
+#include "vmm/emu/vlapic.h"
 /* the advertised TSC: 2 GHz from a 25 MHz crystal (CPUID 0x15/0x16) */
-#define EMU_TSC_HZ	2000000000ULL
-#define EMU_CRYSTAL_HZ	25000000U
+#include "vmm/emu/vtimer.h"
 
 /* family 6, model 0x3A, stepping 9 (an Ivy Bridge signature) */
 #define EMU_SIGNATURE	0x000306a9U
@@ -61,11 +60,10 @@ emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[0] = EMU_SIGNATURE;
 		/* APIC ID, logical count, CLFLUSH size in 8-byte units */
 		r[1] = ((uint32_t)id << 24) | ((ncpu & 0xff) << 16) | (8 << 8);
-		/*
-		 * ECX: SSE3, SSSE3, CX16, x2APIC when enabled, HYPERVISOR.
-		 * XXX: TSC-deadline (24) once the LAPIC exists (issue 5).
-		 */
-		r[2] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 31);
+		/* ECX: SSE3, SSSE3, CX16, x2APIC when enabled, TSC-deadline,
+		 * HYPERVISOR */
+		r[2] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 24) |
+		    (1u << 31);
 		if (cpu->x2apic == X2APIC_ENABLED)
 			r[2] |= 1u << 21;
 		/*
@@ -79,6 +77,9 @@ emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		    (1u << 23) | (1u << 24) | (1u << 25) | (1u << 26);
 		if (ncpu > 1)
 			r[3] |= 1u << 28;
+		/* a globally disabled APIC hides itself (SDM 3A §10.4.3) */
+		if (!(cpu->apic_base & MSR_APIC_BASE_EN))
+			r[3] &= ~(1u << 9);
 		break;
 	case 6:
 		r[0] = 1u << 2;		/* ARAT */
@@ -148,6 +149,7 @@ emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 #define MSR_GS_BASE		0xc0000101
 #define MSR_KGS_BASE		0xc0000102
 #define MSR_TSC_AUX		0xc0000103
+#define MSR_TSC_DEADLINE	0x6e0
 
 static bool
 canonical(uint64_t v)
@@ -177,6 +179,12 @@ emu_rdmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t *val)
 	case MSR_GS_BASE: *val = cpu->seg[EMU_GS].base; break;
 	case MSR_KGS_BASE: *val = cpu->kgs_base; break;
 	case MSR_TSC_AUX: *val = cpu->tsc_aux; break;
+	case MSR_TSC_DEADLINE:
+	case 0x800 ... 0x8ff:
+		/* x2APIC registers: #GP outside x2APIC mode or if absent */
+		if (vlapic_rdmsr(cpu, msr, val) != 0)
+			emu_fault(cpu, EXC_GP, 0);
+		break;
 	default:
 		return (-1);
 	}
@@ -196,10 +204,23 @@ emu_wrmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t val, bool *owned)
 		cpu->tsc_offset = val - emu_rdtsc(cpu);
 		break;
 	case MSR_APIC_BASE:
-		/* XXX: relocating the LAPIC and x2APIC come with issue 5 */
-		if (val & ~(0xfffff000ULL | 0xd00ULL))
+		/*
+		 * SDM 3A §10.12.5: EN/EXTD go disabled -> xAPIC -> x2APIC,
+		 * back only through disabled; the BSP bit is read-only.  The
+		 * base may move (the page is decoded wherever it is).
+		 */
+		if (val & ~(0x7ffffff000ULL | 0xc00ULL))
 			return (-1);
-		cpu->apic_base = (cpu->apic_base & ~0xc00ULL) | (val & 0xc00);
+		if ((val & 0xc00) == MSR_APIC_BASE_EXTD)
+			return (-1);		/* EXTD without EN */
+		old = cpu->apic_base;
+		if ((old & 0xc00) == 0xc00 && (val & 0xc00) == 0x800)
+			return (-1);		/* x2APIC -> xAPIC */
+		if ((old & 0xc00) == 0 && (val & 0xc00) == 0xc00)
+			return (-1);		/* disabled -> x2APIC */
+		cpu->apic_base = (val & ~(uint64_t)MSR_APIC_BASE_BSP) |
+		    (old & MSR_APIC_BASE_BSP);
+		vlapic_base_changed(cpu, old);
 		break;
 	case MSR_BIOS_SIGN:
 		break;
@@ -260,6 +281,11 @@ emu_wrmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t val, bool *owned)
 			cpu->kgs_base = val;
 		break;
 	case MSR_TSC_AUX: cpu->tsc_aux = val & 0xffffffff; break;
+	case MSR_TSC_DEADLINE:
+	case 0x800 ... 0x8ff:
+		if (vlapic_wrmsr(cpu, msr, val) != 0)
+			return (-1);
+		break;
 	default:
 		*owned = false;
 		break;

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 
 #include "vmm/emu/cpu.h"
+#include "vmm/emu/intr.h"
+#include "vmm/emu/vatpic.h"
+#include "vmm/emu/vioapic.h"
+#include "vmm/emu/vlapic.h"
 
 /* ---- exits ---- */
 
@@ -18,6 +22,10 @@ emu_exit_call(struct emu_cpu *cpu, struct vm_exit *vme)
 {
 	int rc;
 
+	/* the LAPIC, IOAPIC, 8259, 8254 and IMCR live here, not in lhyve */
+	if ((vme->exitcode == VM_EXITCODE_INOUT ||
+	    vme->exitcode == VM_EXITCODE_MMIO) && emu_intr_exit(cpu, vme))
+		return (VMEXIT_CONTINUE);
 	vme->rip = cpu->rip;
 	vme->inst_length = cpu->cur_op != NULL ? cpu->cur_op->i.len : 0;
 	cpu->vcpu->stats[VMST_EXITS_TOTAL]++;
@@ -107,7 +115,7 @@ emu_vm_init(struct vmctx *ctx)
 	ctx->backend = vm;
 	if (ctx->nseg > 0 && emu_mem_layout(ctx) != 0)
 		return (-ENOMEM);
-	return (0);
+	return (emu_intr_vm_init(ctx));
 }
 
 static void
@@ -117,6 +125,7 @@ emu_vm_cleanup(struct vmctx *ctx)
 
 	if (vm == NULL)
 		return;
+	emu_intr_vm_cleanup(ctx);
 	for (int i = 0; i < VM_MAX_MEMSEGS; i++)
 		free(vm->pinfo[i]);
 	free(vm);
@@ -162,6 +171,11 @@ emu_vcpu_init(struct vcpu *vcpu)
 	cpu->x2apic = X2APIC_DISABLED;
 	cpu->seen_code_gen = atomic_load(&cpu->vm->code_gen);
 	emu_cpu_reset(cpu);
+	if (emu_intr_vcpu_init(cpu) != 0) {
+		emu_cache_fini(cpu);
+		free(cpu);
+		return (-ENOMEM);
+	}
 	vcpu->backend = cpu;
 	return (0);
 }
@@ -173,6 +187,7 @@ emu_vcpu_cleanup(struct vcpu *vcpu)
 
 	if (cpu == NULL)
 		return;
+	emu_intr_vcpu_cleanup(cpu);
 	emu_cache_fini(cpu);
 	pthread_mutex_destroy(&cpu->mtx);
 	pthread_cond_destroy(&cpu->cv);
@@ -194,7 +209,12 @@ emu_kick(struct vcpu *vcpu)
 static int
 emu_reset(struct vcpu *vcpu)
 {
-	emu_cpu_reset(vcpu->backend);
+	struct emu_cpu *cpu = vcpu->backend;
+
+	emu_cpu_reset(cpu);
+	vlapic_reset(cpu->vlapic);
+	cpu->nmi_blocked = false;
+	atomic_store(&cpu->nmi_pending, 0);
 	return (0);
 }
 
@@ -209,14 +229,16 @@ emu_startup(struct vcpu *vcpu, uint64_t rip)
 	cpu->seg[EMU_CS].base = rip & ~0xfULL;
 	cpu->rip = rip & 0xf;
 	cpu->chain_gen++;
+	atomic_store(&cpu->run_state, EMU_RS_RUNNING);
 	return (0);
 }
 
 /* ---- the run loop ---- */
 
 /*
- * HLT without HALT_EXIT: sleep until something could wake the vCPU.
- * XXX: interrupts (issue 5) must also wake it and clear cpu->halted.
+ * HLT without HALT_EXIT (or an AP waiting for SIPI): sleep on the condvar
+ * until a kick, suspend or an interrupt request (intr.c decides whether
+ * that request wakes the CPU).
  */
 static void
 halt_wait(struct emu_cpu *cpu)
@@ -233,7 +255,8 @@ halt_wait(struct emu_cpu *cpu)
 	pthread_mutex_lock(&cpu->mtx);
 	while (!atomic_load(&cpu->kick) &&
 	    atomic_load(&cpu->ctx->suspend) == VM_SUSPEND_NONE &&
-	    cpu->halted)
+	    !atomic_load(&cpu->intr_req) &&
+	    (cpu->halted || atomic_load(&cpu->run_state) == EMU_RS_WAITSIPI))
 		pthread_cond_wait(&cpu->cv, &cpu->mtx);
 	pthread_mutex_unlock(&cpu->mtx);
 }
@@ -301,7 +324,15 @@ run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
 			vme->exitcode = VM_EXITCODE_DEBUG;
 			return;
 		}
-		if (unlikely(cpu->halted)) {
+		/* interrupts: one relaxed load unless one is waiting for IF */
+		if (unlikely(atomic_load_explicit(&cpu->intr_req,
+		    memory_order_relaxed) ||
+		    (cpu->intr_wait && (cpu->rflags & FL_IF)))) {
+			emu_intr_check(cpu);
+			prev = NULL;
+		}
+		if (unlikely(cpu->halted || atomic_load_explicit(
+		    &cpu->run_state, memory_order_relaxed) == EMU_RS_WAITSIPI)) {
 			halt_wait(cpu);
 			prev = NULL;
 			continue;
@@ -324,6 +355,9 @@ run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
 			op = op->fn(cpu, op);
 		} while (op != NULL && !cpu->stop);
 		cpu->vcpu->stats[VMST_INSNS] += cpu->cur_op - b->ops + 1;
+		/* STI/MOV SS shadow: over once an instruction follows it */
+		if (unlikely(cpu->intr_shadow) && cpu->cur_op != cpu->shadow_op)
+			cpu->intr_shadow = 0;
 	}
 }
 
@@ -337,12 +371,19 @@ emu_run(struct vcpu *vcpu, struct vm_exit *vme)
 		cpu->active = true;
 		atomic_fetch_add(&cpu->vm->nactive, 1);
 	}
+	/* lhyve runs this vCPU: it no longer waits for a first SIPI */
+	{
+		int rs = EMU_RS_NOTSTARTED;
+		atomic_compare_exchange_strong(&cpu->run_state, &rs,
+		    EMU_RS_RUNNING);
+	}
 	memset(vme, 0, sizeof(*vme));
 	cpu->exit_pending = false;
 	cpu->cur_op = NULL;
 
 	jr = setjmp(cpu->jb);
 	if (jr == EMU_JMP_FAULT) {
+		cpu->intr_shadow = 0;
 		/* may longjmp here again for a fault during delivery */
 		emu_exception(cpu, cpu->exc_vec, cpu->exc_has_err,
 		    cpu->exc_err);
@@ -427,7 +468,7 @@ emu_get_register(struct vcpu *vcpu, int reg, uint64_t *val)
 	case VM_REG_GUEST_RFLAGS: *val = emu_get_rflags(cpu); break;
 	case VM_REG_GUEST_EFER: *val = cpu->efer; break;
 	case VM_REG_GUEST_CR2: *val = cpu->cr2; break;
-	case VM_REG_GUEST_CR8: *val = cpu->cr8; break;
+	case VM_REG_GUEST_CR8: *val = emu_get_cr8(cpu); break;
 	case VM_REG_GUEST_INTR_SHADOW: *val = cpu->intr_shadow; break;
 	case VM_REG_GUEST_FS_BASE: *val = cpu->seg[EMU_FS].base; break;
 	case VM_REG_GUEST_GS_BASE: *val = cpu->seg[EMU_GS].base; break;
@@ -456,7 +497,7 @@ emu_set_register(struct vcpu *vcpu, int reg, uint64_t val)
 	case VM_REG_GUEST_CR3: emu_set_cr(cpu, 3, val, false); break;
 	case VM_REG_GUEST_CR4: emu_set_cr(cpu, 4, val, false); break;
 	case VM_REG_GUEST_CR2: cpu->cr2 = val; break;
-	case VM_REG_GUEST_CR8: cpu->cr8 = val & 0xf; break;
+	case VM_REG_GUEST_CR8: emu_set_cr8(cpu, val); break;
 	case VM_REG_GUEST_DR7: cpu->dr7 = val; break;
 	case VM_REG_GUEST_RSP: cpu->r[R_SP] = val; break;
 	case VM_REG_GUEST_RIP: cpu->rip = val; break;
@@ -593,37 +634,50 @@ static int
 emu_set_x2apic_state(struct vcpu *vcpu, enum x2apic_state s)
 {
 	struct emu_cpu *cpu = vcpu->backend;
+	uint64_t old = cpu->apic_base;
 
 	cpu->x2apic = s;
 	if (s == X2APIC_ENABLED)
-		cpu->apic_base |= 0x400;
+		cpu->apic_base |= MSR_APIC_BASE_EXTD;
 	else
-		cpu->apic_base &= ~0x400ULL;
+		cpu->apic_base &= ~MSR_APIC_BASE_EXTD;
+	vlapic_base_changed(cpu, old);
 	return (0);
 }
 
-/* XXX: the vPIC/vIOAPIC/vLAPIC and interrupt delivery are issue 5 */
+/* ---- interrupt sources (vlapic.c, vioapic.c, vatpic.c) ---- */
+
 static int
 emu_isa_irq(struct vmctx *ctx, int atpic_irq, int ioapic_irq, int level)
 {
-	return (0);
+	int error = 0;
+
+	if (atpic_irq >= 0)
+		error = vatpic_set_irq(ctx, atpic_irq, level);
+	if (error == 0 && ioapic_irq >= 0)
+		error = vioapic_set_irq(ctx, ioapic_irq, level);
+	return (error);
 }
 
 static int
 emu_ioapic_irq(struct vmctx *ctx, int irq, int level)
 {
-	return (0);
+	return (vioapic_set_irq(ctx, irq, level));
 }
 
 static int
 emu_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
 {
-	return (0);
+	return (vlapic_msi(ctx, addr, msg));
 }
 
 static int
 emu_inject_nmi(struct vcpu *vcpu)
 {
+	struct emu_cpu *cpu = vcpu->backend;
+
+	atomic_store(&cpu->nmi_pending, 1);
+	emu_intr_notify(cpu);
 	return (0);
 }
 

@@ -76,8 +76,10 @@ static H(h_mov_sreg_rm)
 
 	if (sr > EMU_GS || sr == EMU_CS)
 		emu_fault(cpu, EXC_UD, 0);
-	/* XXX: MOV SS should block interrupts for one instruction */
 	emu_load_seg(cpu, sr, emu_rm_read(cpu, op, 2));
+	/* SDM "MOV": loading SS blocks interrupts for one instruction */
+	if (sr == EMU_SS)
+		emu_intr_shadow(cpu, op);
 	return (emu_next(cpu, op));
 }
 
@@ -219,7 +221,8 @@ static H(h_pop_sreg)
 
 	emu_load_seg(cpu, op->aux, sel);
 	cpu->r[R_SP] = (oldsp & ~m) | ((oldsp + op->size) & m);
-	/* XXX: POP SS should block interrupts for one instruction */
+	if (op->aux == EMU_SS)
+		emu_intr_shadow(cpu, op);	/* as MOV SS */
 	return (emu_next(cpu, op));
 }
 

@@ -47,5 +47,12 @@ extern const struct emu_opreg emu_move_ops[];
 extern const struct emu_opreg emu_control_ops[];
 extern const struct emu_opreg emu_string_ops[];
 extern const struct emu_opreg emu_system_ops[];
+/* x87, MMX, SSE..SSE4.2 (fpu.c, sse_*.c, sse4.c, fxsave.c) */
+extern const struct emu_opreg emu_fpu_ops[];
+extern const struct emu_opreg emu_sse_mov_ops[];
+extern const struct emu_opreg emu_sse_int_ops[];
+extern const struct emu_opreg emu_sse_fp_ops[];
+extern const struct emu_opreg emu_sse4_ops[];
+extern const struct emu_opreg emu_fxsave_ops[];
 
 #endif /* LHYVE_EMU_OPS_H */

@@ -21,6 +21,9 @@ static pthread_once_t optab_once = PTHREAD_ONCE_INIT;
 static const struct emu_opreg *const families[] = {
 	emu_alu_ops, emu_bitops_ops, emu_move_ops, emu_control_ops,
 	emu_string_ops, emu_system_ops,
+	/* after system: FXSAVE & co. refine its 0F AE group */
+	emu_fpu_ops, emu_sse_mov_ops, emu_sse_int_ops, emu_sse_fp_ops,
+	emu_sse4_ops, emu_fxsave_ops,
 };
 
 static void

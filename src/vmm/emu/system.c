@@ -105,7 +105,7 @@ emu_set_cr(struct emu_cpu *cpu, int n, uint64_t val, bool check)
 	case 8:
 		if (check && (val >> 4))
 			return (-1);
-		cpu->cr8 = val & 0xf;	/* XXX: the LAPIC TPR (issue 5) */
+		emu_set_cr8(cpu, val);	/* the LAPIC TPR (intr.c) */
 		return (0);
 	}
 	return (-1);
@@ -136,7 +136,7 @@ static H(h_mov_from_cr)
 	case 2: v = cpu->cr2; break;
 	case 3: v = cpu->cr3; break;
 	case 4: v = cpu->cr4; break;
-	case 8: v = cpu->cr8; break;
+	case 8: v = emu_get_cr8(cpu); break;
 	default: emu_fault(cpu, EXC_UD, 0);
 	}
 	emu_setreg(cpu, op->i.rm, sz, 1, v);
@@ -617,7 +617,9 @@ static H(h_cli)
 static H(h_sti)
 {
 	check_iopl(cpu);
-	/* XXX: the one-instruction interrupt shadow comes with issue 5 */
+	/* SDM "STI": interrupts wait one more instruction if IF was 0 */
+	if (!(cpu->rflags & FL_IF))
+		emu_intr_shadow(cpu, op);
 	cpu->rflags |= FL_IF;
 	emu_next(cpu, op);
 	return (NULL);

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * intr.c: how interrupts reach the emu backend's vCPUs.  Between blocks
+ * the run loop reads one atomic flag (intr_req); when it is set, this file
+ * handles INIT/SIPI, NMI (blocked until IRET), and the highest LAPIC vector
+ * or the 8259's vector (through LINT0), delivered through the IDT as an
+ * external interrupt when IF=1 and no STI/MOV SS shadow (SDM 3A §6.8.3).
+ * It also claims the ports and MMIO pages of the in-emu interrupt and
+ * timer hardware before they would exit to lhyve.
+ */
+#include "vmm/emu/cpu.h"
+#include "vmm/emu/intr.h"
+#include "vmm/emu/vatpic.h"
+#include "vmm/emu/vatpit.h"
+#include "vmm/emu/vioapic.h"
+#include "vmm/emu/vlapic.h"
+#include "vmm/emu/vtimer.h"
+
+void
+emu_intr_notify(struct emu_cpu *cpu)
+{
+	atomic_store(&cpu->intr_req, 1);
+	/* the lock orders this against halt_wait's check of intr_req */
+	pthread_mutex_lock(&cpu->mtx);
+	pthread_cond_broadcast(&cpu->cv);
+	pthread_mutex_unlock(&cpu->mtx);
+}
+
+void
+emu_intr_extint_changed(struct vmctx *ctx)
+{
+	for (int i = 0; i < ctx->ncpus; i++) {
+		struct vcpu *v = ctx->vcpu[i];
+		struct emu_cpu *cpu;
+
+		if (v == NULL || (cpu = v->backend) == NULL ||
+		    cpu->vlapic == NULL)
+			continue;
+		if (vlapic_extint_ok(cpu))
+			emu_intr_notify(cpu);
+	}
+}
+
+void
+emu_intr_init(struct emu_cpu *t)
+{
+	if (atomic_load(&t->run_state) == EMU_RS_NOTSTARTED)
+		return;		/* already waiting for SIPI */
+	atomic_store(&t->init_pending, 1);
+	emu_intr_notify(t);
+}
+
+void
+emu_intr_sipi(struct emu_cpu *self, struct emu_cpu *t, int vec)
+{
+	int rs = EMU_RS_NOTSTARTED;
+	struct vm_exit vme;
+
+	if (atomic_compare_exchange_strong(&t->run_state, &rs,
+	    EMU_RS_RUNNING)) {
+		/*
+		 * The AP has no thread yet: bhyve's SPINUP_AP exit, from the
+		 * sender's vCPU thread, makes lhyve call vm_vcpu_startup()
+		 * and start it.
+		 */
+		if (self == NULL || self->ctx->exit_handler == NULL) {
+			atomic_store(&t->run_state, EMU_RS_NOTSTARTED);
+			return;
+		}
+		memset(&vme, 0, sizeof(vme));
+		vme.exitcode = VM_EXITCODE_SPINUP_AP;
+		vme.u.spinup_ap.vcpu = t->vcpu->id;
+		vme.u.spinup_ap.rip = (uint64_t)vec << 12;
+		emu_exit_call(self, &vme);
+		return;
+	}
+	if (rs == EMU_RS_WAITSIPI) {
+		atomic_store(&t->sipi_vector, vec);
+		emu_intr_notify(t);
+	}
+	/* a running CPU ignores SIPI (SDM 3A §8.4.4.1) */
+}
+
+static void
+unhalt(struct emu_cpu *cpu)
+{
+	if (!cpu->halted)
+		return;
+	cpu->halted = false;
+	if (cpu->halt_counted) {
+		cpu->halt_counted = false;
+		atomic_fetch_sub(&cpu->vm->nhalted_noirq, 1);
+	}
+}
+
+/* Deliver vec as an external interrupt or NMI: no error code, EXT = 1. */
+static void
+deliver(struct emu_cpu *cpu, int vec)
+{
+	unhalt(cpu);
+	cpu->intr_shadow = 0;
+	/* a fault while delivering it is a plain first exception */
+	cpu->delivering = -1;
+	emu_deliver(cpu, vec, false, 0, false, cpu->rip);
+	/* others may be pending behind it: look again next time */
+	atomic_store_explicit(&cpu->intr_req, 1, memory_order_relaxed);
+}
+
+void
+emu_intr_check(struct emu_cpu *cpu)
+{
+	bool shadow = cpu->intr_shadow != 0, ifl;
+	int vec;
+
+	atomic_store(&cpu->intr_req, 0);
+	if (atomic_exchange(&cpu->init_pending, 0)) {
+		/* INIT (SDM 3A §8.4.1, table 9-1): reset, wait for SIPI */
+		unhalt(cpu);
+		emu_cpu_reset(cpu);
+		vlapic_reset(cpu->vlapic);
+		cpu->nmi_blocked = false;
+		atomic_store(&cpu->nmi_pending, 0);
+		atomic_store(&cpu->sipi_vector, -1);
+		cpu->intr_wait = false;
+		if (cpu->vcpu->id != 0)
+			atomic_store(&cpu->run_state, EMU_RS_WAITSIPI);
+		return;
+	}
+	if (atomic_load(&cpu->run_state) == EMU_RS_WAITSIPI) {
+		vec = atomic_exchange(&cpu->sipi_vector, -1);
+		if (vec < 0)
+			return;
+		cpu->vcpu->ctx->ops->startup(cpu->vcpu, (uint64_t)vec << 12);
+		atomic_store(&cpu->run_state, EMU_RS_RUNNING);
+	}
+	/* NMI: MOV SS blocks it too; one at a time until IRET */
+	if (atomic_load(&cpu->nmi_pending) && !cpu->nmi_blocked && !shadow) {
+		atomic_store(&cpu->nmi_pending, 0);
+		cpu->nmi_blocked = true;
+		deliver(cpu, EXC_NMI);
+		return;
+	}
+	ifl = (cpu->rflags & FL_IF) && !shadow;
+	cpu->intr_wait = false;
+	vec = vlapic_intr(cpu->vlapic, ifl);
+	if (vec < 0 && vlapic_extint_ok(cpu) &&
+	    vatpic_pending(cpu->ctx)) {
+		/* INTA happens only when the CPU takes the interrupt */
+		vec = ifl ? vatpic_intack(cpu->ctx) : 0;
+	}
+	if (vec < 0)
+		return;
+	if (!ifl) {
+		cpu->intr_wait = true;	/* retry when IF=1 and unshadowed */
+		return;
+	}
+	deliver(cpu, vec);
+}
+
+uint64_t
+emu_get_cr8(struct emu_cpu *cpu)
+{
+	return (vlapic_get_tpr(cpu->vlapic) >> 4);
+}
+
+void
+emu_set_cr8(struct emu_cpu *cpu, uint64_t v)
+{
+	vlapic_set_tpr(cpu->vlapic, (v & 0xf) << 4);
+}
+
+/* ---- ports and MMIO owned by the emu ---- */
+
+static bool
+our_port(uint16_t port)
+{
+	switch (port) {
+	case 0x20: case 0x21: case 0xa0: case 0xa1:	/* 8259 pair */
+	case 0x4d0: case 0x4d1:				/* ELCR */
+	case 0x40: case 0x41: case 0x42: case 0x43:	/* 8254 */
+	case 0x61:					/* port B */
+	case 0x22: case 0x23:				/* IMCR */
+		return (true);
+	}
+	return (false);
+}
+
+static uint8_t
+port_in(struct emu_cpu *cpu, uint16_t port)
+{
+	struct emu_vm *vm = cpu->vm;
+
+	switch (port) {
+	case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
+		return (vatpic_in(cpu->ctx, port));
+	case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
+		return (vatpit_in(cpu->ctx, port));
+	case 0x22:
+		return (vm->imcr_sel);
+	case 0x23:
+		return (vm->imcr_sel == 0x70 ? vm->imcr : 0xff);
+	}
+	return (0xff);
+}
+
+static void
+port_out(struct emu_cpu *cpu, uint16_t port, uint8_t v)
+{
+	struct emu_vm *vm = cpu->vm;
+
+	switch (port) {
+	case 0x20: case 0x21: case 0xa0: case 0xa1: case 0x4d0: case 0x4d1:
+		vatpic_out(cpu->ctx, port, v);
+		break;
+	case 0x40: case 0x41: case 0x42: case 0x43: case 0x61:
+		vatpit_out(cpu->ctx, port, v);
+		break;
+	case 0x22:
+		vm->imcr_sel = v;
+		break;
+	case 0x23:
+		/*
+		 * IMCR (MP spec §3.6.2.1): 1 routes INTR through the APIC.
+		 * lhyve always wires the 8259 to LINT0, so this is storage.
+		 */
+		if (vm->imcr_sel == 0x70)
+			vm->imcr = v & 1;
+		break;
+	}
+}
+
+bool
+emu_intr_exit(struct emu_cpu *cpu, struct vm_exit *vme)
+{
+	uint64_t gpa, d;
+
+	if (vme->exitcode == VM_EXITCODE_INOUT) {
+		uint16_t port = vme->u.inout.port;
+		uint32_t v = 0;
+
+		if (!our_port(port))
+			return (false);
+		/* wider accesses are consecutive byte ports */
+		for (int i = 0; i < vme->u.inout.bytes; i++) {
+			if (vme->u.inout.in)
+				v |= (uint32_t)(our_port(port + i) ?
+				    port_in(cpu, port + i) : 0xff) << (8 * i);
+			else if (our_port(port + i))
+				port_out(cpu, port + i,
+				    vme->u.inout.eax >> (8 * i));
+		}
+		if (vme->u.inout.in)
+			vme->u.inout.eax = v;
+		return (true);
+	}
+	if (vme->exitcode != VM_EXITCODE_MMIO)
+		return (false);
+	gpa = vme->u.mmio.gpa;
+	d = vme->u.mmio.data;
+	if ((gpa & ~0xfffULL) == (cpu->apic_base & 0xfffff000ULL) &&
+	    (cpu->apic_base & MSR_APIC_BASE_EN)) {
+		vlapic_mmio(cpu, gpa & 0xfff, vme->u.mmio.bytes,
+		    vme->u.mmio.read, &d);
+	} else if (gpa - VM_IOAPIC_BASE < VIOAPIC_SIZE) {
+		vioapic_mmio(cpu->ctx, gpa - VM_IOAPIC_BASE,
+		    vme->u.mmio.bytes, vme->u.mmio.read, &d);
+	} else {
+		return (false);
+	}
+	if (vme->u.mmio.read)
+		vme->u.mmio.data = d;
+	return (true);
+}
+
+/* ---- setup ---- */
+
+int
+emu_intr_vm_init(struct vmctx *ctx)
+{
+	struct emu_vm *vm = ctx->backend;
+	int error;
+
+	if ((error = emu_timers_init(vm)) != 0 ||
+	    (error = vioapic_init(ctx)) != 0 ||
+	    (error = vatpic_init(ctx)) != 0 ||
+	    (error = vatpit_init(ctx)) != 0)
+		return (error);
+	return (0);
+}
+
+void
+emu_intr_vm_cleanup(struct vmctx *ctx)
+{
+	struct emu_vm *vm = ctx->backend;
+
+	if (vm->timers == NULL)
+		return;
+	vatpit_cleanup(ctx);
+	vatpic_cleanup(ctx);
+	vioapic_cleanup(ctx);
+	emu_timers_fini(vm);
+}
+
+int
+emu_intr_vcpu_init(struct emu_cpu *cpu)
+{
+	atomic_store(&cpu->run_state, cpu->vcpu->id == 0 ? EMU_RS_RUNNING :
+	    EMU_RS_NOTSTARTED);
+	atomic_store(&cpu->sipi_vector, -1);
+	return (vlapic_init(cpu));
+}
+
+void
+emu_intr_vcpu_cleanup(struct emu_cpu *cpu)
+{
+	vlapic_cleanup(cpu);
+}
