@@ -143,12 +143,13 @@ SNIPPET(lm_pf, ".code64",
     ".globl lm_pf_handler\n lm_pf_handler: mov %cr2, %rbx\n pop %rcx\n"
     "mov (%rsp), %rdx\n hlt\n");
 
-/* 64-bit: #UD from an unimplemented (SSE) and an invalid (UD2) opcode */
+/* 64-bit: #UD from an unimplemented (MOVBE, 0F 38 F0: no handler yet)
+ * and an invalid (UD2) opcode */
 SNIPPET(lm_ud, ".code64",
-    ".globl lm_ud_fault\n lm_ud_fault: movaps %xmm0, %xmm1\n hlt\n"
+    ".globl lm_ud_fault\n lm_ud_fault: movbe (%rax), %eax\n hlt\n"
     ".globl lm_ud_handler\n lm_ud_handler: add $1, %rbx\n"
-    "mov (%rsp), %rdx\n add $3, %rdx\n mov %rdx, (%rsp)\n iretq\n");
-SNIPPET(lm_ud2, ".code64", "ud2\n nop\n hlt\n");
+    "mov (%rsp), %rdx\n add $4, %rdx\n mov %rdx, (%rsp)\n iretq\n");
+SNIPPET(lm_ud2, ".code64", "ud2\n nop\n nop\n hlt\n");
 
 /* 64-bit: a fault with no IDT: #UD -> #GP -> #DF -> triple fault */
 SNIPPET(lm_triple, ".code64", "ud2\n hlt\n");
@@ -406,9 +407,9 @@ test_long_unimplemented_ud(void **state)
 	set_long(fx, 0x10000);
 	idt64(fx, 6, 0x10000 + (lm_ud_handler - lm_ud_start));
 	run_to_hlt(fx);
-	/* handler ran once, skipped the 3-byte MOVAPS, HLT reached */
+	/* handler ran once, skipped the 4-byte MOVBE, HLT reached */
 	assert_int_equal(reg(fx, VM_REG_GUEST_RBX), 1);
-	assert_int_equal(reg(fx, VM_REG_GUEST_RIP), 0x10000 + 4);
+	assert_int_equal(reg(fx, VM_REG_GUEST_RIP), 0x10000 + 5);
 	assert_int_equal(stat(fx, VMST_UD_UNIMPL), 1);
 
 	/* UD2 is an architectural #UD, not an unimplemented one */

@@ -611,10 +611,21 @@ emu_mref_get(struct emu_cpu *cpu, struct emu_mref *m, int sr, uint64_t off,
 	m->la = la;
 	m->size = size;
 	if (likely(e->tag_w == (la & EMU_PAGE_MASK) &&
-	    (la & 0xfff) <= 0x1000u - size))
+	    (la & 0xfff) <= 0x1000u - size)) {
 		m->p = (void *)(uintptr_t)(la + e->addend);
-	else
-		m->p = NULL;
+		return;
+	}
+	m->p = NULL;
+	/*
+	 * A TLB miss (first touch, dirty bit, a flush) must not make a
+	 * LOCK'd RMW non-atomic: fill the entry and look again.  Only MMIO,
+	 * ROM, code pages and page-crossing operands stay on the slow path.
+	 */
+	if ((la & 0xfff) <= 0x1000u - size) {
+		e = emu_tlb_fill(cpu, la, ACC_W, false);
+		if (e->tag_w == (la & EMU_PAGE_MASK))
+			m->p = (void *)(uintptr_t)(la + e->addend);
+	}
 }
 
 EMU_INLINE uint64_t

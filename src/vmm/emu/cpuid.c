@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "vmm/emu/cpu.h"
+#include "vmm/emu/simd.h"
 #include "vmm/emu/vlapic.h"
 /* the advertised TSC: 2 GHz from a 25 MHz crystal (CPUID 0x15/0x16) */
 #include "vmm/emu/vtimer.h"
@@ -62,14 +63,16 @@ emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		r[1] = ((uint32_t)id << 24) | ((ncpu & 0xff) << 16) | (8 << 8);
 		/* ECX: SSE3, SSSE3, CX16, x2APIC when enabled, TSC-deadline,
 		 * HYPERVISOR */
-		r[2] = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 24) |
-		    (1u << 31);
+		r[2] = (1u << 13) | (1u << 24) | (1u << 31);
+		/* SSE3 SSSE3 SSE4.1 SSE4.2 POPCNT run on the host's units */
+		if (emu_simd_host_ok())
+			r[2] |= (1u << 0) | (1u << 9) | (1u << 19) |
+			    (1u << 20) | (1u << 23);
 		if (cpu->x2apic == X2APIC_ENABLED)
 			r[2] |= 1u << 21;
 		/*
 		 * EDX: FPU PSE TSC MSR PAE CX8 APIC SEP PGE CMOV PAT CLFSH
-		 * MMX FXSR SSE SSE2 (+HTT).  XXX: the x87/SSE execution units
-		 * come with their own issue; verify_cpu requires the bits.
+		 * MMX FXSR SSE SSE2 (+HTT).
 		 */
 		r[3] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 5) |
 		    (1u << 6) | (1u << 8) | (1u << 9) | (1u << 11) |

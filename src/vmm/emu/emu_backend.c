@@ -11,6 +11,7 @@
 
 #include "vmm/emu/cpu.h"
 #include "vmm/emu/intr.h"
+#include "vmm/emu/trace.h"
 #include "vmm/emu/vatpic.h"
 #include "vmm/emu/vioapic.h"
 #include "vmm/emu/vlapic.h"
@@ -24,12 +25,17 @@ emu_exit_call(struct emu_cpu *cpu, struct vm_exit *vme)
 
 	/* the LAPIC, IOAPIC, 8259, 8254 and IMCR live here, not in lhyve */
 	if ((vme->exitcode == VM_EXITCODE_INOUT ||
-	    vme->exitcode == VM_EXITCODE_MMIO) && emu_intr_exit(cpu, vme))
+	    vme->exitcode == VM_EXITCODE_MMIO) && emu_intr_exit(cpu, vme)) {
+		if (unlikely(emu_trace_mask))
+			emu_trace_exit(cpu, vme);
 		return (VMEXIT_CONTINUE);
+	}
 	vme->rip = cpu->rip;
 	vme->inst_length = cpu->cur_op != NULL ? cpu->cur_op->i.len : 0;
 	cpu->vcpu->stats[VMST_EXITS_TOTAL]++;
 	rc = cpu->ctx->exit_handler(cpu->vcpu, vme);
+	if (unlikely(emu_trace_mask))
+		emu_trace_exit(cpu, vme);
 	if (rc == VMEXIT_ABORT) {
 		/*
 		 * The VM is going away: leave vm_run at once, with the
@@ -113,6 +119,8 @@ emu_vm_init(struct vmctx *ctx)
 	if (vm == NULL)
 		return (-ENOMEM);
 	ctx->backend = vm;
+	if (emu_trace_init() != 0)
+		return (-EINVAL);
 	if (ctx->nseg > 0 && emu_mem_layout(ctx) != 0)
 		return (-ENOMEM);
 	return (emu_intr_vm_init(ctx));
@@ -350,7 +358,9 @@ run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
 		prevgen = cpu->chain_gen;
 		cpu->stop = false;
 		op = b->ops;
-		do {
+		if (unlikely(emu_trace_mask & EMU_TR_INSN))
+			op = emu_trace_run(cpu, b, op);
+		else do {
 			cpu->cur_op = op;
 			op = op->fn(cpu, op);
 		} while (op != NULL && !cpu->stop);

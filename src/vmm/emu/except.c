@@ -7,6 +7,7 @@
  * and IST (SDM 3A §6.12, §6.14).
  */
 #include "vmm/emu/cpu.h"
+#include "vmm/emu/trace.h"
 
 bool
 emu_vec_has_err(int vec)
@@ -66,6 +67,8 @@ emu_exception(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err)
 	if (prev >= 0) {
 		/* SDM 3A table 6-5: which pairs become #DF */
 		if (prev == EXC_DF) {
+			if (unlikely(emu_trace_mask))
+				emu_trace_triple(cpu, prev, vec, err);
 			cpu->delivering = -1;
 			cpu->exit_pending = true;
 			memset(&cpu->exit_vme, 0, sizeof(cpu->exit_vme));
@@ -170,6 +173,8 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 	bool lm = cpu->efer & EFER_LMA, sw;
 
 	cpu->vcpu->stats[VMST_EXCEPTIONS]++;
+	if (unlikely(emu_trace_mask & EMU_TR_EXC))
+		emu_trace_deliver(cpu, vec, has_err, err, soft);
 	if (!(cpu->cr0 & CR0_PE)) {
 		deliver_real(cpu, vec, ret_rip);
 		return;

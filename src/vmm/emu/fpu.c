@@ -26,6 +26,16 @@ struct fsave {
 
 _Static_assert(sizeof(struct fsave) == 108, "fsave image");
 
+bool
+emu_simd_host_ok(void)
+{
+	__builtin_cpu_init();
+	return (__builtin_cpu_supports("ssse3") &&
+	    __builtin_cpu_supports("sse4.1") &&
+	    __builtin_cpu_supports("sse4.2") &&
+	    __builtin_cpu_supports("popcnt"));
+}
+
 void
 emu_fpu_finit(struct emu_cpu *cpu)
 {

@@ -104,6 +104,12 @@ static H(h_fxrstor)
 		memcpy(&r->sexp, img + 40 + 16 * i, 2);
 	}
 	memcpy(f->xmm, img + 160, 16 * nxmm);
+	/*
+	 * ES/B follow the flags and masks: an image with an unmasked flag
+	 * set must fault the guest's next waiting instruction, never the
+	 * host's x87 (fpu.c runs guest instructions on it).
+	 */
+	emu_fpu_fix_es(cpu);
 	return (emu_next(cpu, op));
 }
 

@@ -26,6 +26,9 @@
 #define FSW_ES		0x80u
 #define FSW_B		0x8000u
 
+/* The host has SSSE3/SSE4.2/POPCNT, which sse_*.c execute on (fpu.c). */
+bool emu_simd_host_ok(void);
+
 /* Power-up x87/SSE state (done lazily, see struct emu_fpu). */
 void emu_fpu_init(struct emu_cpu *cpu);
 /* FNINIT */

@@ -169,8 +169,9 @@ static H(h_pbin)
 		s = mmx_src(cpu, op);
 		switch (pbin_kind[op->aux]) {
 		case K_HI:
-			r = pbin_do(op->aux, _mm_cvtsi64_si128(d >> 32),
-			    _mm_cvtsi64_si128(s >> 32));
+			/* bytes 4..7 of each in bytes 8..11 */
+			r = pbin_do(op->aux, _mm_set_epi64x(d >> 32, 0),
+			    _mm_set_epi64x(s >> 32, 0));
 			break;
 		case K_PACK:
 			a = _mm_set_epi64x(s, d);
