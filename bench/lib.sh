@@ -104,11 +104,13 @@ run_vmm() {
 		fi
 		# the VMM is GNU time's only child; kill it by its pid
 		vpid=$(ps -o pid= --ppid "$tpid" | tr -d ' ')
-		[ -n "$vpid" ] && kill -KILL "$vpid" 2>/dev/null
+		if [ -n "$vpid" ]; then
+			kill -KILL "$vpid" 2>/dev/null || true
+		fi
 	done
 	exec 3<&-
-	wait "$tpid"
-	rc=$?
+	rc=0
+	wait "$tpid" || rc=$?
 	t_exit=$(awk -v a="$t0" -v b="$EPOCHREALTIME" \
 	    'BEGIN { printf "%.3f", b - a }')
 	rm -f "$fifo"

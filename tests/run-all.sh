@@ -5,14 +5,14 @@
 # "N passed, N failed[, N skipped]".  Exits non-zero if anything failed or
 # nothing ran.  Run after `make all unit-build guests-build` (make check).
 #
-# Environment: UNIT_TIMEOUT (seconds per unit binary, default 300),
+# Environment: UNIT_TIMEOUT (seconds per unit binary, default 120),
 # TIER_TIMEOUT (seconds per tier runner, default 1500).  Both only catch
 # hangs; a hang is a failure.
 
 set -u
 cd "$(dirname "$0")/.." || exit 1
 
-UNIT_TIMEOUT=${UNIT_TIMEOUT:-300}
+UNIT_TIMEOUT=${UNIT_TIMEOUT:-120}
 TIER_TIMEOUT=${TIER_TIMEOUT:-1500}
 LOGDIR=build/tests/logs
 mkdir -p "$LOGDIR"

@@ -506,7 +506,7 @@ test_pit(void **state)
 
 SNIPPET(wake, ".code64",
     "mov " LAPIC ", %rdi\n movl $0x1ff, 0xf0(%rdi)\n"
-    "sti\n"
+    "sti\n movl $1, 0x9200\n"			/* ready for the test */
     "test %rsi, %rsi\n jnz 2f\n"
     "1: hlt\n test %rbx, %rbx\n jz 1b\n jmp 3f\n"
     "2: test %rbx, %rbx\n jz 2b\n"		/* tight loop */
@@ -527,7 +527,12 @@ wake_case(struct fx *fx, bool spin, bool nmi)
 	idt64(fx, 0x41, CODE + (wake_isr - wake_start));
 	idt64(fx, 2, CODE + (wake_nmi - wake_start));
 	vm_set_register(fx->vcpu, VM_REG_GUEST_RSI, spin);
+	memset(fx->ram + 0x9200, 0, 4);
 	run_bg(&r, fx);
+	/* the APIC must be enabled first: a disabled one drops fixed IRQs */
+	for (int i = 0; i < 500 && !__atomic_load_n(fx->ram + 0x9200,
+	    __ATOMIC_ACQUIRE); i++)
+		nanosleep(&d, NULL);
 	nanosleep(&d, NULL);
 	if (nmi)
 		assert_int_equal(vm_inject_nmi(fx->vcpu), 0);
