@@ -93,6 +93,9 @@ enum ct_cls {
 	C_LEAVE,	/* RSP = RBP, pop RBP: RBP on the stack page */
 	C_ENTER,	/* a frame of imm16 bytes, nesting level imm8 */
 	C_CX8,		/* CMPXCHG8B/16B: EDX:EAX / RDX:RAX often equal */
+	C_BCD_DA,	/* DAA/DAS: OF undefined */
+	C_BCD_AA,	/* AAA/AAS: OF SF ZF PF undefined */
+	C_BCD_AM,	/* AAM/AAD: OF AF CF undefined */
 };
 
 struct ct_form {
@@ -248,6 +251,7 @@ void ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 /* "k/n mismatch: gpr 3 rflags 1" */
 void ct_describe(const struct form_stats *st, char *buf, size_t len);
 /* objdump's text for the instruction, or "?" */
-void ct_disasm(const uint8_t *insn, int len, char *out, size_t outlen);
+void ct_disasm(const uint8_t *insn, int len, bool m32, char *out,
+    size_t outlen);
 
 #endif /* LHYVE_CPUTEST_H */

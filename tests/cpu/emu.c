@@ -258,6 +258,14 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 			return;
 		}
 	}
+	/* 64-bit code or compatibility mode: CS.L (an exception's gate
+	 * leaves CS 64-bit, so set it for every case) */
+	error = vm_set_desc(vcpu, VM_REG_GUEST_CS, 0, 0xffffffff,
+	    c->m32 ? X86_ACC_CODE32 : X86_ACC_CODE64);
+	if (error != 0) {
+		fail(res, ST_EMU_ERROR, "vm_set_desc(CS) failed: %d", error);
+		return;
+	}
 	if (vm_set_register(vcpu, VM_REG_GUEST_RIP, CT_CODE_ADDR) != 0 ||
 	    vm_set_register(vcpu, VM_REG_GUEST_RFLAGS, c->in.rflags) != 0) {
 		fail(res, ST_EMU_ERROR, "cannot set RIP/RFLAGS", 0);

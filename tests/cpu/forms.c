@@ -13,7 +13,7 @@
 
 #include "cputest.h"
 
-#define MAXFORMS 1024
+#define MAXFORMS 2048
 
 static struct ct_form table[MAXFORMS];
 static char names[MAXFORMS][40];
@@ -462,6 +462,86 @@ more_forms(void)
 	f->pfx[0] = 0xf2;
 }
 
+/*
+ * Compatibility mode (32-bit code under a 64-bit OS): every form that
+ * exists outside 64-bit mode again, named m32_<form>, with the default
+ * operand size 32 for the stack forms, plus what only 32-bit code has:
+ * one-byte INC/DEC, BCD, PUSHA/POPA, INTO.
+ */
+static bool
+m32_ok(const struct ct_form *f)
+{
+	if (f->osz == 8 && !f->d64)
+		return (false);		/* REX.W forms */
+	if (f->msz == 16 || strncmp(f->name, "ud64_", 5) == 0 ||
+	    strncmp(f->name, "movsxd", 6) == 0)	/* 63 is ARPL */
+		return (false);
+	return (true);
+}
+
+static void
+m32_forms(void)
+{
+	static const struct {
+		const char *name;
+		int opc, imm, cls;
+	} bcd[] = {
+		{ "daa", 0x27, 0, C_BCD_DA }, { "das", 0x2f, 0, C_BCD_DA },
+		{ "aaa", 0x37, 0, C_BCD_AA }, { "aas", 0x3f, 0, C_BCD_AA },
+		{ "aam", 0xd4, 1, C_BCD_AM }, { "aad", 0xd5, 1, C_BCD_AM },
+		{ "into", 0xce, 0, C_NONE },
+	};
+	int n = ct_nforms;
+	struct ct_form *f;
+
+	for (int i = 0; i < n; i++) {
+		const struct ct_form *src = &table[i];
+		const char *keep;
+		char name[40], *p;
+
+		if (!m32_ok(src))
+			continue;
+		snprintf(name, sizeof(name), "m32_%s", src->name);
+		if (src->osz == 8) {
+			/* push_rm64 -> m32_push_rm32, pushq_imm8 ->
+			 * m32_pushd_imm8, leaveq -> m32_leaved */
+			if ((p = strstr(name, "64")) != NULL)
+				memcpy(p, "32", 2);
+			else if ((p = strchr(name + 4, 'q')) != NULL)
+				*p = 'd';
+		}
+		f = add(src->osz, src->enc, 0, -1, -1, "%s", name);
+		keep = f->name;
+		*f = *src;
+		f->name = keep;
+		f->m32 = 1;
+		if (f->osz == 8)
+			f->osz = 4;
+	}
+	for (int i = 0; i < 2; i++) {
+		int s = i == 0 ? 4 : 2;
+
+		f = add(s, ENC_OPREG, 0x40, -1, -1, "m32_inc_%s_short", r_n[s]);
+		f->cls = C_ARITH;
+		f->m32 = 1;
+		f = add(s, ENC_OPREG, 0x48, -1, -1, "m32_dec_%s_short", r_n[s]);
+		f->cls = C_ARITH;
+		f->m32 = 1;
+		f = add(s, ENC_NONE, 0x60, -1, -1, "m32_pusha%s", sfx_n[s]);
+		f->cls = C_STACK;
+		f->m32 = 1;
+		f = add(s, ENC_NONE, 0x61, -1, -1, "m32_popa%s", sfx_n[s]);
+		f->cls = C_STACK;
+		f->m32 = 1;
+	}
+	for (size_t i = 0; i < sizeof(bcd) / sizeof(bcd[0]); i++) {
+		f = add(4, ENC_NONE, bcd[i].opc, -1, -1, "m32_%s", bcd[i].name);
+		f->imm = (uint8_t)bcd[i].imm;
+		f->cls = (uint8_t)bcd[i].cls;
+		f->m32 = 1;
+	}
+}
+
 /* MOVS STOS LODS CMPS SCAS, plain, REP/REPE and REPNE */
 static void
 string_forms(void)
@@ -510,6 +590,7 @@ ct_forms_init(void)
 	misc_forms();
 	string_forms();
 	more_forms();
+	m32_forms();
 	if (overflow) {
 		fprintf(stderr, "cputest: more than %d forms\n", MAXFORMS);
 		return (-1);

@@ -230,6 +230,15 @@ flag_mask(const struct ct_form *f, int count)
 	case C_LOGIC:
 		undef = FL_AF;
 		break;
+	case C_BCD_DA:
+		undef = FL_OF;
+		break;
+	case C_BCD_AA:
+		undef = FL_OF | FL_SF | FL_ZF | FL_PF;
+		break;
+	case C_BCD_AM:
+		undef = FL_OF | FL_AF | FL_CF;
+		break;
 	case C_MUL:
 		undef = FL_SF | FL_ZF | FL_AF | FL_PF;
 		break;
@@ -287,7 +296,8 @@ struct enc {
 	int base, index, scale;	/* -1 for none */
 	int dispsize;
 	int64_t disp;
-	bool asz32;
+	bool asz32;		/* 32-bit address computation */
+	bool emit67;		/* ... asked for by an 0x67 prefix */
 	uint64_t target;
 };
 
@@ -316,7 +326,7 @@ pick_addr_reg(struct ct_rng *r, const struct ct_form *f,
     const struct enc *e, bool index, int avoid)
 {
 	for (;;) {
-		int n = (int)ct_rng_below(r, 16);
+		int n = (int)ct_rng_below(r, f->m32 ? 8 : 16);
 
 		if (n != avoid && addr_reg_ok(f, e, n, index))
 			return (n);
@@ -333,7 +343,10 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 	e->base = e->index = -1;
 	e->scale = 0;
 	e->sib = e->riprel = false;
-	e->asz32 = ct_rng_below(r, 8) == 0;
+	/* compatibility mode addresses in 32 bits without 0x67 (which
+	 * would select 16-bit addressing, unable to reach the scratch) */
+	e->emit67 = !f->m32 && ct_rng_below(r, 8) == 0;
+	e->asz32 = f->m32 || e->emit67;
 	if (kind < 4) {
 		/* [base], [base+disp8], [base+disp32], no SIB */
 		do {
@@ -356,9 +369,9 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 		else
 			e->index = pick_addr_reg(r, f, e, true, e->base);
 		e->scale = (int)ct_rng_below(r, 4);
-	} else if (kind < 11 && !e->asz32) {
-		/* RIP-relative */
-		e->riprel = true;
+	} else if (kind < 11 && !e->emit67) {
+		/* RIP-relative; in 32-bit code the same encoding is [disp32] */
+		e->riprel = !f->m32;
 		e->mod = 0;
 		e->rmf = 5;
 	} else {
@@ -370,7 +383,8 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 			e->index = pick_addr_reg(r, f, e, true, -1);
 		e->scale = (int)ct_rng_below(r, 4);
 	}
-	if (e->riprel || (e->sib && e->base == -1))
+	if (e->riprel || (e->sib && e->base == -1) ||
+	    (e->mod == 0 && e->rmf == 5))
 		e->dispsize = 4;
 	else
 		e->dispsize = e->mod == 1 ? 1 : e->mod == 2 ? 4 : 0;
@@ -424,6 +438,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	int npfx = 0, rex = 0, count = -1, msz, immsize;
 	uint64_t imm = 0;
 	bool has8, rexbyte, force40;
+	int nreg = f->m32 ? 8 : 16;	/* no REX outside 64-bit mode */
 
 	memset(c, 0, sizeof(*c));
 	memset(&e, 0, sizeof(e));
@@ -438,15 +453,16 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	immsize = f->imm;
 
 	/* registers and the r/m operand */
-	e.reg = f->enc == ENC_DIGIT ? f->digit : (int)ct_rng_below(r, 16);
-	e.oreg = (int)ct_rng_below(r, 16);
+	c->m32 = f->m32;
+	e.reg = f->enc == ENC_DIGIT ? f->digit : (int)ct_rng_below(r, nreg);
+	e.oreg = (int)ct_rng_below(r, nreg);
 	if (f->op == 'g' && e.oreg == 0)	/* 90 is NOP, not XCHG */
-		e.oreg = 1 + (int)ct_rng_below(r, 15);
+		e.oreg = 1 + (int)ct_rng_below(r, nreg - 1);
 	e.mem = false;
 	if (f->enc == ENC_MODRM || f->enc == ENC_DIGIT) {
 		e.mem = f->rm == RM_MEM ||
 		    (f->rm == RM_ANY && ct_rng_below(r, 2));
-		e.rm = (int)ct_rng_below(r, 16);
+		e.rm = (int)ct_rng_below(r, nreg);
 	}
 	if (e.mem || f->enc == ENC_MOFFS) {
 		uint64_t lo = CT_MEM_ADDR + 0x40, span = 0x1380;
@@ -475,7 +491,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	/* Byte registers: without any REX, 4-7 are AH CH DH BH. */
 	has8 = f->osz == 1 || (f->msz == 1 && !e.mem &&
 	    (f->enc == ENC_MODRM || f->enc == ENC_DIGIT));
-	force40 = has8 && ct_rng_below(r, 2);
+	force40 = has8 && !f->m32 && ct_rng_below(r, 2);	/* 40: INC */
 
 	/* REX (SDM vol. 2 §2.2.1) */
 	if (f->osz == 8 && !f->d64)
@@ -628,11 +644,13 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		uint64_t al = c->in.gpr[R_AX] & 0xff;
 
 		c->in.gpr[R_BX] = t - al;
-		if (ct_rng_below(r, 8) == 0) {
+		if (f->m32 || ct_rng_below(r, 8) == 0) {
 			c->in.gpr[R_BX] = (ct_rng_next(r) << 32) |
 			    (uint32_t)(t - al);
-			pfx[npfx++] = 0x67;
-			c->tags |= TAG_A32;
+			if (!f->m32) {
+				pfx[npfx++] = 0x67;
+				c->tags |= TAG_A32;
+			}
 		}
 		add_patch(c, r, t - 16, 32);
 	}
@@ -646,7 +664,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	if (f->cls == C_STR) {
 		/* RSI/RDI in the data page, RCX small; 67: ESI/EDI/ECX */
 		bool rep = f->pfx[0] == 0xf3 || f->pfx[0] == 0xf2;
-		bool a32 = ct_rng_below(r, 6) == 0;
+		bool a32 = f->m32 || ct_rng_below(r, 6) == 0;
 		int n = rep ? (int)ct_rng_below(r, 18) : 1;
 		bool down = (c->in.rflags & FL_DF) != 0;
 		uint64_t src = CT_MEM_ADDR + 0x100 + ct_rng_below(r, 0xc00);
@@ -662,13 +680,13 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 			c->in.gpr[R_CX] = (uint64_t)n;
 		if (rep && n == 0)
 			c->tags |= TAG_REP0;
-		if (a32)
+		if (a32 && !f->m32) {
 			c->tags |= TAG_A32;
-		if (a32) {
-			c->in.gpr[R_CX] = (ct_rng_next(r) << 32) |
-			    (uint32_t)c->in.gpr[R_CX];
 			pfx[npfx++] = 0x67;
 		}
+		if (a32)
+			c->in.gpr[R_CX] = (ct_rng_next(r) << 32) |
+			    (uint32_t)c->in.gpr[R_CX];
 		c->in.gpr[R_SI] = src;
 		c->in.gpr[R_DI] = dst;
 		if (a32) {
@@ -704,7 +722,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		if ((e.target & 0xfff) + msz > 0x1000)
 			c->tags |= TAG_XPAGE;
 	}
-	if (e.mem && e.asz32)
+	if (e.mem && e.emit67)
 		c->tags |= TAG_A32;
 
 	/* prefixes, in a random order (hardware accepts any) */
@@ -713,7 +731,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 			pfx[npfx++] = f->pfx[i];
 	if (f->osz == 2)
 		pfx[npfx++] = 0x66;
-	if (e.mem && e.asz32)
+	if (e.mem && e.emit67)
 		pfx[npfx++] = 0x67;
 	/*
 	 * LOCK (SDM vol. 2 "LOCK"): often on lockable forms with a memory
@@ -771,15 +789,16 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		if (e.mem)
 			put_le(disp, (uint64_t)e.disp, e.dispsize);
 	} else if (f->enc == ENC_MOFFS) {
-		put_le(p, e.target, 8);
-		p += 8;
+		/* moffs: address-size bytes (8 in 64-bit code, 4 in 32) */
+		put_le(p, e.target, f->m32 ? 4 : 8);
+		p += f->m32 ? 4 : 8;
 		c->len = (uint8_t)(p - c->insn);
 	} else {
 		put_le(p, imm, immsize);
 		p += immsize;
 		c->len = (uint8_t)(p - c->insn);
 	}
-	if (c->len > 15)
+	if (c->len > 15 || (f->m32 && rexbyte))
 		return (-1);
 	return (0);
 }

@@ -367,7 +367,7 @@ struct shared {
 	char bail_msg[320];
 };
 
-static int sel[1024];			/* selected forms, in table order */
+static int sel[2048];			/* selected forms, in table order */
 static int nsel;
 
 static uint64_t

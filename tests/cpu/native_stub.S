@@ -17,6 +17,8 @@ ct_native_out:				# struct ct_state written on exit
 	.skip	144
 ct_host:				# host callee-saved registers + rsp
 	.skip	56
+ct_host_seg:				# host DS, ES
+	.skip	4
 ct_far:					# m16:32 far pointer to the code
 	.skip	8
 	.balign	16
@@ -39,6 +41,13 @@ ct_native_enter:
 	movq	%r14, ct_host+32(%rip)
 	movq	%r15, ct_host+40(%rip)
 	movq	%rsp, ct_host+48(%rip)
+	# Linux runs 64-bit code with null DS/ES, which 32-bit code cannot
+	# use: give them the user data segment (SS) as 32-bit code expects.
+	movw	%ds, ct_host_seg(%rip)
+	movw	%es, ct_host_seg+2(%rip)
+	movw	%ss, %ax
+	movw	%ax, %ds
+	movw	%ax, %es
 	movl	%esi, ct_far(%rip)
 	movw	%dx, ct_far+4(%rip)
 	# RFLAGS first (popfq needs a stack); the movs below keep it.
@@ -97,6 +106,8 @@ ct_restore:
 	movq	ct_host+32(%rip), %r14
 	movq	ct_host+40(%rip), %r15
 	movq	ct_host+48(%rip), %rsp
+	movw	ct_host_seg(%rip), %ds
+	movw	ct_host_seg+2(%rip), %es
 	cld				# the C ABI wants DF clear
 	ret
 	.size	ct_native_exit, .-ct_native_exit

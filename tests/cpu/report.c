@@ -25,7 +25,7 @@ static const char *const dcat_n[D_LAST] = { "native-crash",
 
 /* One line of objdump's disassembly of the instruction, or "?". */
 void
-ct_disasm(const uint8_t *insn, int len, char *out, size_t outlen)
+ct_disasm(const uint8_t *insn, int len, bool m32, char *out, size_t outlen)
 {
 	char path[] = "/tmp/cputest-XXXXXX", cmd[256], line[256];
 	FILE *fp;
@@ -41,8 +41,8 @@ ct_disasm(const uint8_t *insn, int len, char *out, size_t outlen)
 		return;
 	}
 	close(fd);
-	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m i386:x86-64 %s "
-	    "2>/dev/null", path);
+	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m %s %s "
+	    "2>/dev/null", m32 ? "i386" : "i386:x86-64", path);
 	fp = popen(cmd, "r");
 	if (fp != NULL) {
 		while (fgets(line, sizeof(line), fp) != NULL) {
@@ -115,6 +115,10 @@ ct_compare(const struct ct_case *c, const struct ct_result *a,
 	FILE *o = verbose ? ct_out : NULL;
 	uint16_t mask = ct_strict_flags ? FL_ALL : c->flagmask;
 	uint64_t fa = a->st.rflags & FL_ALL, fb = b->st.rflags & FL_ALL;
+	/* 32-bit code sees (and the SDM defines) only the low halves of
+	 * the first 8 GPRs: the rest is undefined after a mode switch */
+	uint64_t gmask = c->m32 ? 0xffffffffULL : ~0ULL;
+	int ngpr = c->m32 ? 8 : 16;
 	unsigned d = 0;
 	char v1[24], v2[24];
 	int first = -1, last = -1, nbytes = 0;
@@ -140,14 +144,14 @@ ct_compare(const struct ct_case *c, const struct ct_result *a,
 			    vec_name(a->vector, v1, sizeof(v1)),
 			    vec_name(b->vector, v2, sizeof(v2)));
 	}
-	if (a->st.rip != b->st.rip) {
+	if ((a->st.rip ^ b->st.rip) & gmask) {
 		d |= 1u << D_RIP;
 		if (o != NULL)
 			fprintf(o, "#   rip: native %#" PRIx64 ", emu %#"
 			    PRIx64 "\n", a->st.rip, b->st.rip);
 	}
-	for (int i = 0; i < 16; i++) {
-		if (a->st.gpr[i] == b->st.gpr[i])
+	for (int i = 0; i < ngpr; i++) {
+		if (((a->st.gpr[i] ^ b->st.gpr[i]) & gmask) == 0)
 			continue;
 		d |= 1u << D_GPR;
 		if (o != NULL)
@@ -199,7 +203,7 @@ ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 {
 	char dis[128], v[24];
 
-	ct_disasm(c->insn, c->len, dis, sizeof(dis));
+	ct_disasm(c->insn, c->len, c->m32, dis, sizeof(dis));
 	fprintf(ct_out, "# %s case %d (seed %" PRIu64 "):", f->name, idx, seed);
 	for (int i = 0; i < c->len; i++)
 		fprintf(ct_out, " %02x", c->insn[i]);

@@ -380,10 +380,9 @@ emu_read_slow(struct emu_cpu *cpu, uint64_t la, int size, bool sys)
 	if ((la & 0xfff) + size > 0x1000) {
 		/* split across pages: translate both before any access */
 		uint64_t la2 = la_add(cpu, la, size - 1);
-		int n1 = 0x1000 - (la & 0xfff);
 		emu_translate(cpu, la2, ACC_R, sys);
-		v = emu_read_slow(cpu, la, n1 >= 8 ? 8 : n1, sys);
-		for (int i = n1; i < size; i++)
+		/* byte by byte: the first part may be 3, 5, 6 or 7 bytes */
+		for (int i = 0; i < size; i++)
 			v |= emu_read_slow(cpu, la_add(cpu, la, i), 1, sys) <<
 			    (8 * i);
 		return (v & emu_mask(size));
