@@ -68,7 +68,9 @@ run_vmm() {
 	tpid=$!
 	exec 3<"$fifo"
 	while :; do
-		if IFS= read -r -t 1 line <&3; then
+		r=0
+		IFS= read -r -t 1 line <&3 || r=$?
+		if [ "$r" -eq 0 ]; then
 			now=$EPOCHREALTIME
 			line=$partial$line
 			partial=""
@@ -80,7 +82,6 @@ run_vmm() {
 			[[ $line =~ $mark ]] && seen=1
 			continue
 		fi
-		r=$?
 		if [ "$r" -le 128 ]; then
 			# EOF; a last line without a newline still counts
 			if [ -n "$partial$line" ]; then

@@ -13,7 +13,7 @@ GUEST_INITRD_SIZE := 5000
 
 # Multiboot ELF32 guests, one per source file.
 GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
-               alu32 alu16 except32 uart pci testdev smp pic_pit
+               alu32 alu16 except32 uart pci testdev smp pic_pit sys_seg
 # Variants: <name>:<source>:<extra cpp flags>
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 GUESTS64    := elf64 long64_e64

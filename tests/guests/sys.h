@@ -79,7 +79,7 @@ puthex4_32:
 
 /* Print a label and a 32-bit value in hex: "str XXXXXXXX\n" */
 .macro SHOW32 str, val
-	PUTS32	"\str"
+	PUTS32	"\str "
 	pushl	%eax
 	movl	\val, %eax
 	call	puthex32

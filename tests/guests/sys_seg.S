@@ -35,6 +35,7 @@
 #define S_GATEOUT	0xa8	/* call gate -> S_CODE3 (outer level) */
 #define S_GATECONF	0xb0	/* call gate DPL 3 -> S_CONF:conf_fn */
 #define S_NOTACC	0xb8	/* data, accessed bit clear */
+#define S_GATEJ		0xc0	/* call gate DPL 3 -> S_CODE:jmp_fn */
 
 	MULTIBOOT_HEADER 0
 
@@ -191,7 +192,8 @@ _start:
 	movl	$sel_list, %esi
 	call	probe_list
 
-	/* ---- code segment limit ---- */
+	/* ---- code segment limit (QEMU's TCG does not check it) ---- */
+#ifndef NO_CS_LIMIT
 	TRY32	40
 	ljmp	$S_LIMCODE, $lim_last
 	CHECK32	40, "fetch straddling cs limit"
@@ -203,6 +205,9 @@ _start:
 1:	TRY32	42
 	ljmp	$S_LIMCODE, $(lim_page + 0x1000)
 	CHECK32	42, "far jmp past cs limit"
+	ljmp	$S_CODE, $1f
+1:
+#endif
 
 	/* ---- far transfers at CPL 0 ---- */
 	TRY32	50
@@ -229,8 +234,9 @@ _start:
 	lcall	$S_CODE3, $0
 	CHECK32	55, "call dpl 3 code"
 	TRY32	56
-	ljmp	$S_GATE3, $0
+	ljmp	$S_GATEJ, $0
 	CHECK32	56, "jmp through call gate, same level"
+	SHOW32	"  cs", conf_cs
 
 	/* ---- to ring 3 by IRET: DS/ES (DPL 0) become null ---- */
 	movw	$S_DATA, %ax
@@ -353,7 +359,7 @@ ring3:
 	lcall	$(S_GATENP | 3), $0
 	CHECK32	73, "r3: call not-present gate"
 	TRY32	74
-	ljmp	$(S_GATE3 | 3), $0
+	ljmp	$(S_GATEJ | 3), $0
 	CHECK32	74, "r3: jmp through gate to ring 0"
 	TRY32	75
 	ljmp	$S_CODE, $0
@@ -399,6 +405,12 @@ gate_fn:
 	movw	$S_CONF, %ax
 	movw	%ax, %gs
 	lret	$8
+
+jmp_fn:
+	movw	%cs, %ax
+	movzwl	%ax, %eax
+	movl	%eax, conf_cs
+	ljmp	$S_CODE, $t56_res
 
 conf_fn:
 	movw	%cs, %ax
@@ -485,6 +497,11 @@ setup:
 	movl	$0xec00, %ecx
 	movl	$(S_CODE3 << 16), %ebx
 	call	set_gate_desc
+	movl	$jmp_fn, %eax
+	movl	$S_GATEJ, %edi
+	movl	$0xec00, %ecx
+	movl	$(S_CODE << 16), %ebx
+	call	set_gate_desc
 	movl	$conf_fn, %eax
 	movl	$S_GATECONF, %edi
 	movl	$0xec00, %ecx
@@ -567,7 +584,7 @@ common:
 	movw	$S_DATA, %ax
 	movw	%ax, %ds
 	movl	%esp, exc_hesp
-	addl	$28, exc_hesp			/* where the CPU's frame began */
+	addl	$16, exc_hesp			/* the saved EIP */
 	movl	8(%esp), %eax
 	movl	%eax, exc_vec
 	movl	12(%esp), %eax
@@ -632,6 +649,7 @@ gdt:
 	.quad	0			/* 0xa8 call gate -> ring 3 code */
 	.quad	0			/* 0xb0 call gate -> conforming */
 	.quad	0x00cf92000000ffff	/* 0xb8 data, not accessed */
+	.quad	0			/* 0xc0 call gate -> jmp_fn */
 gdt_end:
 gdt_desc:
 	.word	gdt_end - gdt - 1

@@ -480,6 +480,12 @@ void emu_load_cs_desc(struct emu_cpu *cpu, uint16_t sel, uint64_t d,
 void emu_set_seg_cache(struct emu_cpu *cpu, int sr, uint16_t sel,
     uint64_t d);
 void emu_seg_real(struct emu_cpu *cpu, int sr, uint16_t sel);
+uint64_t emu_read_desc_hi(struct emu_cpu *cpu, uint16_t sel, int vec);
+void emu_tss_stack(struct emu_cpu *cpu, int dpl, uint32_t ext, uint16_t *ss,
+    uint64_t *sp);
+uint64_t emu_check_new_ss(struct emu_cpu *cpu, uint16_t sel, int cpl,
+    uint32_t ext);
+bool emu_seg_fits(uint64_t d, uint64_t off, int size);
 
 /* ---- MMU (mmu.c) ---- */
 #define ACC_R	0

@@ -56,6 +56,91 @@ emu_read_desc(struct emu_cpu *cpu, uint16_t sel, int vec)
 	return (emu_read_sys(cpu, desc_addr(cpu, sel, vec), 8));
 }
 
+/*
+ * The upper half of a 16-byte system descriptor (long mode call gates,
+ * LDT/TSS; SDM 3A §5.8.3.1): the table limit must cover all 16 bytes.
+ */
+uint64_t
+emu_read_desc_hi(struct emu_cpu *cpu, uint16_t sel, int vec)
+{
+	return (emu_read_sys(cpu, desc_addr(cpu, (sel & ~7) + 8, vec), 8));
+}
+
+/*
+ * SS:ESP for privilege level dpl from the current TSS (SDM 3A §7.2.1,
+ * §7.7): 16-bit and 32-bit TSS layouts, and RSPn with a null SS (RPL =
+ * dpl) for the 64-bit TSS.  Reads past the TSS limit are #TS(TR | ext).
+ */
+void
+emu_tss_stack(struct emu_cpu *cpu, int dpl, uint32_t ext, uint16_t *ss,
+    uint64_t *sp)
+{
+	struct emu_segreg *tr = &cpu->seg[EMU_TR];
+	int type = tr->access & 0xf;
+	uint32_t err = (tr->sel & 0xfffc) | ext;
+
+	if (cpu->efer & EFER_LMA) {
+		if (tr->limit < (uint32_t)(4 + dpl * 8 + 7))
+			emu_fault(cpu, EXC_TS, err);
+		*sp = emu_read_sys(cpu, tr->base + 4 + dpl * 8, 8);
+		*ss = dpl;
+	} else if (type == 0x3 || type == 0x1) {	/* 16-bit TSS */
+		if (tr->limit < (uint32_t)(4 + dpl * 4 + 1))
+			emu_fault(cpu, EXC_TS, err);
+		*sp = emu_read_sys(cpu, tr->base + 2 + dpl * 4, 2);
+		*ss = emu_read_sys(cpu, tr->base + 4 + dpl * 4, 2);
+	} else if (type == 0xb || type == 0x9) {
+		if (tr->limit < (uint32_t)(8 + dpl * 8 + 1))
+			emu_fault(cpu, EXC_TS, err);
+		*sp = emu_read_sys(cpu, tr->base + 4 + dpl * 8, 4);
+		*ss = emu_read_sys(cpu, tr->base + 8 + dpl * 8, 2);
+	} else {
+		emu_fault(cpu, EXC_TS, err);
+	}
+}
+
+/*
+ * Check the SS selector of a stack switch to privilege level cpl (inner
+ * CALL through a gate, interrupt delivery; SDM vol. 2 "CALL", 3A §6.12.1):
+ * null -> #TS(ext), RPL/DPL != cpl or not writable data -> #TS(sel),
+ * not present -> #SS(sel).  Returns the descriptor.
+ */
+uint64_t
+emu_check_new_ss(struct emu_cpu *cpu, uint16_t sel, int cpl, uint32_t ext)
+{
+	uint64_t d;
+	uint32_t acc;
+
+	if ((sel & 0xfffc) == 0)
+		emu_fault(cpu, EXC_TS, ext);
+	d = emu_read_desc(cpu, sel, EXC_TS);
+	acc = emu_desc_access(d);
+	if ((sel & 3) != cpl || ((acc >> 5) & 3) != (uint32_t)cpl ||
+	    !(acc & SEG_ACC_S) || (acc & 0xa) != 0x2)
+		emu_fault(cpu, EXC_TS, (sel & 0xfffc) | ext);
+	if (!(acc & SEG_ACC_P))
+		emu_fault(cpu, EXC_SS, (sel & 0xfffc) | ext);
+	return (d);
+}
+
+/*
+ * Offset check of a stack access of size bytes at off in a segment
+ * that is not loaded yet (expand-down aware, SDM 3A §5.3): false when
+ * the access is outside the segment.
+ */
+bool
+emu_seg_fits(uint64_t d, uint64_t off, int size)
+{
+	uint32_t acc = emu_desc_access(d), limit = emu_desc_limit(d);
+	uint64_t last = off + size - 1;
+
+	if (!(acc & 8) && (acc & 4)) {
+		uint64_t max = (acc & SEG_ACC_DB) ? 0xffffffffULL : 0xffffULL;
+		return (off > limit && last <= max);
+	}
+	return (last <= limit);
+}
+
 /* Set the accessed bit of a descriptor in memory (SDM 3A §3.4.5.1). */
 static void
 set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d)
