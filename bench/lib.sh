@@ -135,10 +135,14 @@ mark_line() {
 	    "$1/ts"
 }
 
-# last_line OUTDIR: the last non-empty console line (for diagnostics).
+# last_line OUTDIR: the last non-empty console line (for diagnostics),
+# without escape sequences and control characters; "(none)" when none.
 last_line() {
-	awk -F'\t' '{ sub(/^[^\t]*\t/, "") } /[^ \t]/ { l = $0 }
-	    END { print l }' "$1/ts" | cut -c1-100
+	local l
+	l=$(awk -F'\t' '{ sub(/^[^\t]*\t/, "") } /[^ \t]/ { l = $0 }
+	    END { print l }' "$1/ts" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1b[a-zA-Z]//g' |
+	    tr -cd '[:print:]' | cut -c1-100)
+	echo "${l:-(none)}"
 }
 
 # stat3 VALUES...: "median [min..max]" of the numbers among VALUES (NA and

@@ -105,11 +105,11 @@ count_insns(wl_fn *fn, uint64_t n, uint64_t *count)
 	}
 }
 
-static void
+static int
 usage(void)
 {
 	fprintf(stderr, "usage: native [-c] alu|mem|branch|call|crc N\n");
-	exit(2);
+	return (2);
 }
 
 int
@@ -127,12 +127,12 @@ main(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 3)
-		usage();
+		return (usage());
 	fn = find_workload(argv[1]);
 	errno = 0;
 	n = strtoull(argv[2], &end, 10);
 	if (fn == NULL || errno != 0 || *end != '\0' || end == argv[2])
-		usage();
+		return (usage());
 
 	if (counting) {
 		error = count_insns(fn, n, &count);

@@ -343,6 +343,20 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 	e->base = e->index = -1;
 	e->scale = 0;
 	e->sib = e->riprel = false;
+	if (f->m32 && f->cls == C_LEA && ct_rng_below(r, 4) == 0) {
+		/*
+		 * 16-bit addressing (0x67 in 32-bit code; SDM vol. 2 table
+		 * 2-1): [BX+SI] ... [BX], disp16 alone for mod 00 r/m 110.
+		 * Only where nothing is accessed: it cannot reach 2 MiB.
+		 */
+		e->emit67 = true;
+		e->asz32 = false;
+		e->mod = (int)ct_rng_below(r, 3);
+		e->rmf = (int)ct_rng_below(r, 8);
+		e->dispsize = e->mod == 1 ? 1 : e->mod == 2 ||
+		    (e->mod == 0 && e->rmf == 6) ? 2 : 0;
+		return;
+	}
 	/* compatibility mode addresses in 32 bits without 0x67 (which
 	 * would select 16-bit addressing, unable to reach the scratch) */
 	e->emit67 = !f->m32 && ct_rng_below(r, 8) == 0;
@@ -399,6 +413,8 @@ aim_mem(struct ct_rng *r, const struct ct_form *f, struct ct_case *c,
 
 	if (e->dispsize == 1)
 		e->disp = (int8_t)ct_rng_next(r);
+	else if (e->dispsize == 2)
+		e->disp = (int16_t)ct_rng_next(r);
 	else if (e->dispsize == 4)
 		e->disp = (int32_t)(ct_rng_next(r) >> 32) >>
 		    (int)ct_rng_below(r, 31);

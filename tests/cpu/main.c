@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -211,7 +212,11 @@ mutate(const struct ct_case *c, struct ct_result *r, int i)
 
 	switch (i % 4) {
 	case 0:
-		r->st.gpr[i % 16] ^= 1ULL << (i % 64);
+		/* in 32-bit code only the low halves of 8 GPRs count */
+		if (c->m32)
+			r->st.gpr[i % 8] ^= 1ULL << (i % 32);
+		else
+			r->st.gpr[i % 16] ^= 1ULL << (i % 64);
 		break;
 	case 1:
 		want = i % __builtin_popcount(c->flagmask);
@@ -454,12 +459,17 @@ worker(struct shared *sh, struct slot *slots)
 static pid_t
 spawn(struct shared *sh, struct slot *slots)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0)
+	if (pid == 0) {
+		/* a worker dies with the tester (e.g. a test-suite timeout) */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(3);
 		worker(sh, slots);
+	}
 	return (pid);
 }
 

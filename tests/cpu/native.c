@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -175,17 +176,22 @@ ct_native_run(const struct ct_case *cases, int n, const uint8_t *bg,
 	if (progress == MAP_FAILED)
 		return (-1);
 	while (from < n) {
-		pid_t pid;
+		pid_t pid, parent;
 		int status;
 
 		*progress = from;
 		fflush(NULL);
+		parent = getpid();
 		pid = fork();
 		if (pid < 0) {
 			munmap((void *)progress, 4096);
 			return (-1);
 		}
 		if (pid == 0) {
+			/* never outlive the tester (e.g. a killed worker) */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(3);
 			if (child_setup() != 0)
 				_exit(2);
 			child_run(cases, from, n, bg, res, progress);

@@ -19,7 +19,7 @@ GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 GUESTS64    := elf64 long64_e64
 # 64-bit code needing 32-bit-signed relocations: linked as ELF64, then handed
 # to the loader as a multiboot ELF32 (as GRUB users do), so QEMU boots it too.
-GUESTS64_AS32 := alu64 except64
+GUESTS64_AS32 := alu64 except64 sys_long
 
 GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \

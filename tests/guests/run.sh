@@ -151,6 +151,14 @@ guest alu16 1 --kernel $G/alu16.elf
 guest alu64 1 --kernel $G/alu64.elf
 guest except32 1 --kernel $G/except32.elf
 guest except64 1 --kernel $G/except64.elf
+# sys_*: system architecture (issue 4).  QEMU's TCG skips segment limit
+# and type checks, so sys_seg's limit lines follow the SDM, not QEMU.
+guest sys_seg 1 --kernel $G/sys_seg.elf
+# sys_long differs from QEMU where QEMU departs from the SDM: RSVD #PF
+# codes without P, IDT error codes as vector*16+2, #GP instead of #SS for a
+# non-canonical stack reference, SYSCALL clearing the arithmetic flags, and
+# AMD's SYSRET to a non-canonical RIP (Intel: #GP(0) at CPL 0).
+guest sys_long 1 --kernel $G/sys_long.elf
 guest uart 1 --kernel $G/uart.elf
 guest testdev 1 --kernel $G/testdev.elf
 # bhyve's IDs: hostbridge 1275:1275 (class 060000), lpc 8086:7000 (060100).

@@ -87,5 +87,82 @@ puthex4_32:
 	PUTS32	"\n"
 .endm
 
+/* 64-bit versions: the same lines, plus " cr2=XXXXXXXXXXXXXXXX" for #PF. */
+.macro TRY64 n
+	movq	$0xff, exc_vec
+	movq	$t\n\()_res, exc_resume
+t\n\()_at:
+.endm
+
+.macro CHECK64 n, name
+t\n\()_res:
+	PUTS64	"\name"
+	pushq	$t\n\()_at
+	call	report64
+	addq	$8, %rsp
+.endm
+
+.macro REPORT64
+	.code64
+report64:
+	pushq	%rax
+	cmpq	$0xff, exc_vec
+	jne	1f
+	PUTS64	": none\n"
+	popq	%rax
+	ret
+1:	PUTS64	": #"
+	movq	exc_vec, %rax
+	call	puthex2_64
+	PUTS64	"("
+	movq	exc_err, %rax
+	call	puthex4_64
+	PUTS64	") +"
+	movq	exc_rip, %rax
+	subq	16(%rsp), %rax
+	call	puthex64
+	cmpq	$14, exc_vec
+	jne	2f
+	PUTS64	" cr2="
+	movq	exc_cr2, %rax
+	call	puthex64
+2:	PUTS64	"\n"
+	popq	%rax
+	ret
+puthex2_64:
+	pushq	%rax
+	pushq	%rdx
+	leaq	hexdigits64(%rip), %rdx
+	pushq	%rax
+	shrq	$4, %rax
+	andl	$0xf, %eax
+	movb	(%rdx,%rax), %al
+	call	putc64
+	popq	%rax
+	andl	$0xf, %eax
+	movb	(%rdx,%rax), %al
+	call	putc64
+	popq	%rdx
+	popq	%rax
+	ret
+puthex4_64:
+	pushq	%rax
+	shrq	$8, %rax
+	call	puthex2_64
+	movq	(%rsp), %rax
+	call	puthex2_64
+	popq	%rax
+	ret
+.endm
+
+.macro SHOW64 str, val
+	PUTS64	"\str "
+	pushq	%rax
+	movq	\val, %rax
+	call	puthex64
+	popq	%rax
+	PUTS64	"\n"
+.endm
+
 #endif /* __ASSEMBLER__ */
 #endif /* LHYVE_TEST_SYS_H */

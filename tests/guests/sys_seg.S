@@ -255,13 +255,13 @@ _start:
 
 ring3:
 	movw	%ds, %ax
-	movw	%ax, r3_sel
+	movw	%ax, %ss:r3_sel
 	movw	%es, %ax
-	movw	%ax, r3_sel + 2
+	movw	%ax, %ss:r3_sel + 2
 	movw	%fs, %ax
-	movw	%ax, r3_sel + 4
+	movw	%ax, %ss:r3_sel + 4
 	movw	%gs, %ax
-	movw	%ax, r3_sel + 6
+	movw	%ax, %ss:r3_sel + 6
 	movw	$(S_DATA3 | 3), %ax
 	movw	%ax, %ds
 	movw	%ax, %es
@@ -320,18 +320,19 @@ ring3:
 	pushl	$0x11111111
 	pushl	$0x22222222
 	lcall	$(S_GATE3 | 3), $0
-	CHECK32	70, "r3: call gate to ring 0"
+r3_ret70:
 	movw	%ds, %ax
-	movw	%ax, r3_sel
+	movw	%ax, %ss:r3_sel
 	movw	%es, %ax
-	movw	%ax, r3_sel + 2
+	movw	%ax, %ss:r3_sel + 2
 	movw	%fs, %ax
-	movw	%ax, r3_sel + 4
+	movw	%ax, %ss:r3_sel + 4
 	movw	%gs, %ax
-	movw	%ax, r3_sel + 6
+	movw	%ax, %ss:r3_sel + 6
 	movw	$(S_DATA3 | 3), %ax
 	movw	%ax, %ds
 	movw	%ax, %es
+	CHECK32	70, "r3: call gate to ring 0"
 	SHOW32	"  ret eip - label", gate_rec
 	SHOW32	"  cs", gate_rec + 4
 	SHOW32	"  p0", gate_rec + 8
@@ -373,10 +374,14 @@ ring3:
 	pushl	%eax
 	pushl	%eax
 	pushl	%eax
-	CHECK32	76, "r3: push below a small ss"
+t76_res:
 	movw	$(S_DATA3 | 3), %ax
 	movw	%ax, %ss
 	movl	r3_esp, %esp
+	PUTS32	"r3: push below a small ss"
+	pushl	$t76_at
+	call	report32
+	addl	$4, %esp
 	SHOW32	"  saved esp", exc_esp
 	SHOW32	"  saved ss", exc_ss
 
@@ -388,7 +393,7 @@ ring3:
 gate_fn:
 	movl	%esp, gate_esp
 	movl	(%esp), %eax
-	subl	$t70_res, %eax
+	subl	$r3_ret70, %eax
 	movl	%eax, gate_rec
 	.irp	k, 4, 8, 12, 16, 20
 	movl	\k(%esp), %eax

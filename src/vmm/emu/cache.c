@@ -164,6 +164,38 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 	return (b);
 }
 
+/*
+ * Outside 64-bit mode every byte of an instruction must lie within
+ * CS.limit (SDM 3A §5.3: #GP(0), EIP on the instruction).  A block is
+ * cached by physical address, not by CS, so the check is made per entry;
+ * it costs nothing unless RIP is within a block's reach of the limit.
+ * Near the limit, run one instruction at a time from the scratch block.
+ */
+static struct emu_block *
+cs_limit(struct emu_cpu *cpu, struct emu_block *b)
+{
+	uint64_t lim = cpu->seg[EMU_CS].limit, end = cpu->rip;
+	struct emu_block *s = &cpu->scratch.b;
+
+	if (cpu->long64 || lim - cpu->rip >= 15 * EMU_BLOCK_MAXOPS)
+		return (b);
+	for (int k = 0; k < b->nops; k++) {
+		end += b->ops[k].i.len;
+		if (end - 1 <= lim)
+			continue;
+		if (k == 0)
+			emu_fault(cpu, EXC_GP, 0);
+		if (b != s) {
+			s->ops[0] = b->ops[0];
+			s->ops[1].fn = emu_h_end;
+			s->nops = 1;
+			s->pinfo = NULL;
+		}
+		return (s);
+	}
+	return (b);
+}
+
 struct emu_block *
 emu_cache_lookup(struct emu_cpu *cpu, uint64_t la)
 {
@@ -193,9 +225,9 @@ emu_cache_lookup(struct emu_cpu *cpu, uint64_t la)
 			continue;
 		if (atomic_load_explicit(b->pinfo, memory_order_acquire) ==
 		    b->pver)
-			return (b);
+			return (cs_limit(cpu, b));
 		break;		/* stale: decode again, shadowing it */
 	}
-	return (fill(cpu, la, gpa, (const uint8_t *)(uintptr_t)(la +
-	    e->addend), mode, h));
+	return (cs_limit(cpu, fill(cpu, la, gpa, (const uint8_t *)(uintptr_t)
+	    (la + e->addend), mode, h)));
 }

@@ -91,22 +91,20 @@ static H(h_loop)
 
 /* ---- far ---- */
 
-/* Check a code segment descriptor for a far JMP/CALL to sel. */
-static uint64_t
-far_target(struct emu_cpu *cpu, uint16_t sel)
+static bool
+prot(struct emu_cpu *cpu)
 {
-	uint64_t d;
-	int type, dpl, rpl = sel & 3;
+	return ((cpu->cr0 & CR0_PE) && !(cpu->rflags & FL_VM));
+}
 
-	if ((sel & 0xfffc) == 0)
-		emu_fault(cpu, EXC_GP, 0);
-	d = emu_read_desc(cpu, sel, EXC_GP);
-	type = (d >> 40) & 0x1f;
-	dpl = (d >> 45) & 3;
-	if ((type & 0x18) != 0x18) {
-		/* XXX: call gates, task gates and TSS targets */
-		emu_unimpl(cpu);
-	}
+/* Check a code segment descriptor d for a direct far JMP/CALL to sel. */
+static void
+far_code_check(struct emu_cpu *cpu, uint16_t sel, uint64_t d)
+{
+	int type = (d >> 40) & 0x1f, dpl = (d >> 45) & 3, rpl = sel & 3;
+
+	if ((type & 0x18) != 0x18)
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
 	if (type & 4) {			/* conforming */
 		if (dpl > cpu->cpl)
 			emu_fault(cpu, EXC_GP, sel & 0xfffc);
@@ -118,51 +116,220 @@ far_target(struct emu_cpu *cpu, uint16_t sel)
 	if ((cpu->efer & EFER_LMA) && (d & (1ULL << 53)) &&
 	    (d & (1ULL << 54)))
 		emu_fault(cpu, EXC_GP, sel & 0xfffc);	/* L and D */
-	return (d);
 }
 
-static bool
-prot(struct emu_cpu *cpu)
+/*
+ * The new RIP against the new CS (SDM vol. 2 "JMP", "CALL", "RET"):
+ * #GP(0) past the limit, or when not canonical for a 64-bit segment.
+ */
+static void
+check_target(struct emu_cpu *cpu, uint64_t d, uint64_t off)
 {
-	return ((cpu->cr0 & CR0_PE) && !(cpu->rflags & FL_VM));
+	if ((cpu->efer & EFER_LMA) && (d & (1ULL << 53))) {
+		if ((uint64_t)((int64_t)(off << 16) >> 16) != off)
+			emu_fault(cpu, EXC_GP, 0);
+	} else if (off > emu_desc_limit(d)) {
+		emu_fault(cpu, EXC_GP, 0);
+	}
+}
+
+/* Push CS:IP for a far CALL on the current stack, both or neither. */
+static void
+push_ret(struct emu_cpu *cpu, int size, uint64_t ret)
+{
+	uint64_t m = emu_sp_mask(cpu), sp = cpu->r[R_SP];
+	uint16_t oldcs = cpu->seg[EMU_CS].sel;
+
+	emu_write(cpu, EMU_SS, (sp - size) & m, size, oldcs);
+	emu_write(cpu, EMU_SS, (sp - 2 * size) & m, size, ret);
+	cpu->r[R_SP] = (sp & ~m) | ((sp - 2 * size) & m);
+}
+
+/* One write to a stack that is not loaded yet (inner call gate). */
+static void
+new_stack_write(struct emu_cpu *cpu, uint64_t sd, uint16_t ss, uint64_t sp,
+    uint64_t spmask, int size, uint64_t v)
+{
+	uint64_t la;
+
+	if (cpu->efer & EFER_LMA) {
+		la = sp;
+		if ((uint64_t)((int64_t)(la << 16) >> 16) != la)
+			emu_fault(cpu, EXC_SS, 0);
+	} else {
+		if (!emu_seg_fits(sd, sp & spmask, size))
+			emu_fault(cpu, EXC_SS, ss & 0xfffc);
+		la = (emu_desc_base(sd) + (sp & spmask)) & 0xffffffffULL;
+	}
+	emu_write_sys(cpu, la, size, v);
+}
+
+/*
+ * CALL or JMP through a call gate (SDM 3A §5.8.4-§5.8.6, vol. 2 "CALL"
+ * and "JMP"): 16- and 32-bit gates, 16-byte 64-bit gates in long mode,
+ * the stack switch to an inner level with the parameter copy.
+ */
+static const struct emu_op *
+call_gate(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
+    uint64_t d, bool call)
+{
+	bool lm = cpu->efer & EFER_LMA;
+	int type = (d >> 40) & 0xf, dpl = (d >> 45) & 3, cdpl, ctype;
+	int gsize, nparam, ncpl;
+	uint16_t csel = (d >> 16) & 0xffff, nss;
+	uint64_t goff = (d & 0xffff) | ((d >> 32) & 0xffff0000ULL), cd;
+	uint64_t ret = cpu->rip + op->i.len, nsp, sd = 0, spmask, osp;
+	uint64_t params[32];
+
+	if (lm && type != 0xc)
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	if (dpl < cpu->cpl || dpl < (sel & 3))
+		emu_fault(cpu, EXC_GP, sel & 0xfffc);
+	if (!(d & (1ULL << 47)))
+		emu_fault(cpu, EXC_NP, sel & 0xfffc);
+	if (lm) {
+		uint64_t hi = emu_read_desc_hi(cpu, sel, EXC_GP);
+		if ((hi >> 40) & 0x1f)
+			emu_fault(cpu, EXC_GP, sel & 0xfffc);
+		goff |= hi << 32;
+		gsize = 8;
+		nparam = 0;
+	} else {
+		gsize = type == 0xc ? 4 : 2;
+		if (gsize == 2)
+			goff &= 0xffff;
+		nparam = (d >> 32) & 0x1f;
+	}
+	if ((csel & 0xfffc) == 0)
+		emu_fault(cpu, EXC_GP, 0);
+	cd = emu_read_desc(cpu, csel, EXC_GP);
+	ctype = (cd >> 40) & 0x1f;
+	cdpl = (cd >> 45) & 3;
+	if ((ctype & 0x18) != 0x18 || cdpl > cpu->cpl)
+		emu_fault(cpu, EXC_GP, csel & 0xfffc);
+	if (lm && (!(cd & (1ULL << 53)) || (cd & (1ULL << 54))))
+		emu_fault(cpu, EXC_GP, csel & 0xfffc);
+	if (!call && !(ctype & 4) && cdpl != cpu->cpl)
+		emu_fault(cpu, EXC_GP, csel & 0xfffc);
+	if (!(cd & (1ULL << 47)))
+		emu_fault(cpu, EXC_NP, csel & 0xfffc);
+	check_target(cpu, cd, goff);
+
+	if (!call) {
+		emu_load_cs_desc(cpu, csel, cd, cpu->cpl);
+		cpu->rip = goff;
+		return (NULL);
+	}
+	if ((ctype & 4) || cdpl == cpu->cpl) {
+		/* same privilege: CS:IP at the gate's size */
+		push_ret(cpu, gsize, ret);
+		emu_load_cs_desc(cpu, csel, cd, cpu->cpl);
+		cpu->rip = goff;
+		return (NULL);
+	}
+
+	/* more privilege: SS:SP from the TSS, checked, then the frame */
+	ncpl = cdpl;
+	emu_tss_stack(cpu, ncpl, 0, &nss, &nsp);
+	if (lm) {
+		spmask = ~0ULL;
+	} else {
+		sd = emu_check_new_ss(cpu, nss, ncpl, 0);
+		spmask = (sd & (1ULL << 54)) ? 0xffffffffULL : 0xffffULL;
+	}
+	osp = cpu->r[R_SP];
+	for (int i = 0; i < nparam; i++)
+		params[i] = emu_read(cpu, EMU_SS, (osp + i * gsize) &
+		    emu_sp_mask(cpu), gsize);
+	nsp -= gsize;
+	new_stack_write(cpu, sd, nss, nsp, spmask, gsize,
+	    cpu->seg[EMU_SS].sel);
+	nsp -= gsize;
+	new_stack_write(cpu, sd, nss, nsp, spmask, gsize, osp);
+	for (int i = nparam - 1; i >= 0; i--) {
+		nsp -= gsize;
+		new_stack_write(cpu, sd, nss, nsp, spmask, gsize, params[i]);
+	}
+	nsp -= gsize;
+	new_stack_write(cpu, sd, nss, nsp, spmask, gsize,
+	    cpu->seg[EMU_CS].sel);
+	nsp -= gsize;
+	new_stack_write(cpu, sd, nss, nsp, spmask, gsize, ret);
+
+	/* commit */
+	emu_set_cpl(cpu, ncpl);
+	if (lm) {
+		cpu->seg[EMU_SS].sel = nss;
+		cpu->seg[EMU_SS].base = 0;
+		cpu->seg[EMU_SS].limit = 0xffffffff;
+		cpu->seg[EMU_SS].access = SEG_ACC_UNUSABLE | SEG_ACC_DPL(ncpl);
+		cpu->r[R_SP] = nsp;
+	} else {
+		emu_set_seg_cache(cpu, EMU_SS, nss, sd | (1ULL << 40));
+		cpu->r[R_SP] = (osp & ~spmask) | (nsp & spmask);
+	}
+	emu_load_cs_desc(cpu, csel, cd, ncpl);
+	cpu->rip = goff;
+	return (NULL);
+}
+
+/*
+ * Far JMP/CALL (SDM vol. 2 "JMP", "CALL"): real mode, a code segment, a
+ * call gate; a TSS or task gate would be a task switch (XXX: not
+ * implemented, #UD counted as unimplemented); a busy TSS is #GP.
+ */
+static const struct emu_op *
+far_xfer(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
+    uint64_t off, bool call)
+{
+	int osz = op->i.opsize, type;
+	uint64_t d;
+
+	off &= emu_mask(osz);
+	if (!prot(cpu)) {
+		if (call)
+			push_ret(cpu, osz, cpu->rip + op->i.len);
+		emu_seg_real(cpu, EMU_CS, sel);
+		return (emu_branch(cpu, off, osz));
+	}
+	if ((sel & 0xfffc) == 0)
+		emu_fault(cpu, EXC_GP, 0);
+	d = emu_read_desc(cpu, sel, EXC_GP);
+	if (d & (1ULL << 44)) {
+		far_code_check(cpu, sel, d);
+		check_target(cpu, d, off);
+		if (call)
+			push_ret(cpu, osz, cpu->rip + op->i.len);
+		emu_load_cs_desc(cpu, sel, d, cpu->cpl);
+		return (emu_branch(cpu, off, osz));
+	}
+	type = (d >> 40) & 0xf;
+	switch (type) {
+	case 0x4:
+	case 0xc:
+		return (call_gate(cpu, op, sel, d, call));
+	case 0x1:
+	case 0x5:
+	case 0x9:
+		if (cpu->efer & EFER_LMA)
+			emu_fault(cpu, EXC_GP, sel & 0xfffc);
+		emu_unimpl(cpu);	/* XXX: task switch */
+	}
+	emu_fault(cpu, EXC_GP, sel & 0xfffc);
 }
 
 static const struct emu_op *
 far_jmp(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
     uint64_t off)
 {
-	int osz = op->i.opsize;
-
-	if (!prot(cpu)) {
-		emu_seg_real(cpu, EMU_CS, sel);
-	} else {
-		uint64_t d = far_target(cpu, sel);
-		/* XXX: the target offset is not checked against the limit */
-		emu_load_cs_desc(cpu, sel, d, cpu->cpl);
-	}
-	return (emu_branch(cpu, off, osz));
+	return (far_xfer(cpu, op, sel, off, false));
 }
 
 static const struct emu_op *
 far_call(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
     uint64_t off)
 {
-	int osz = op->i.opsize;
-	uint64_t d = 0, ret = next_rip(cpu, op), m = emu_sp_mask(cpu);
-	uint64_t sp = cpu->r[R_SP];
-	uint16_t oldcs = cpu->seg[EMU_CS].sel;
-
-	if (prot(cpu))
-		d = far_target(cpu, sel);
-	/* both pushes before anything is committed */
-	emu_write(cpu, EMU_SS, (sp - osz) & m, osz, oldcs);
-	emu_write(cpu, EMU_SS, (sp - 2 * osz) & m, osz, ret);
-	cpu->r[R_SP] = (sp & ~m) | ((sp - 2 * osz) & m);
-	if (prot(cpu))
-		emu_load_cs_desc(cpu, sel, d, cpu->cpl);
-	else
-		emu_seg_real(cpu, EMU_CS, sel);
-	return (emu_branch(cpu, off, osz));
+	return (far_xfer(cpu, op, sel, off, true));
 }
 
 /* EA / 9A: ptr16:16 or ptr16:32 (not in 64-bit mode) */

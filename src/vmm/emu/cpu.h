@@ -814,6 +814,14 @@ emu_branch(struct emu_cpu *cpu, uint64_t target, int opsize)
 		target &= 0xffff;
 	else if (opsize == 4)
 		target &= 0xffffffff;
+	/* the branch itself faults on a bad target (SDM vol. 2 "JMP") */
+	if (cpu->long64) {
+		if (unlikely((uint64_t)((int64_t)(target << 16) >> 16) !=
+		    target))
+			emu_fault(cpu, EXC_GP, 0);
+	} else if (unlikely(target > cpu->seg[EMU_CS].limit)) {
+		emu_fault(cpu, EXC_GP, 0);
+	}
 	cpu->rip = target;
 	return (NULL);
 }

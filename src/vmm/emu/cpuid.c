@@ -117,8 +117,9 @@ emu_cpuid(struct emu_cpu *cpu, uint32_t leaf, uint32_t sub, uint32_t r[4])
 		break;
 	case 0x80000001:
 		r[2] = 1u << 0;		/* LAHF/SAHF in 64-bit mode */
-		/* SYSCALL, NX, RDTSCP, LM */
-		r[3] = (1u << 11) | (1u << 20) | (1u << 27) | (1u << 29);
+		/* SYSCALL, NX, 1 GiB pages, RDTSCP, LM */
+		r[3] = (1u << 11) | (1u << 20) | (1u << 26) | (1u << 27) |
+		    (1u << 29);
 		break;
 	case 0x80000002:
 	case 0x80000003:

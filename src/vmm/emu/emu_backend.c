@@ -55,7 +55,8 @@ emu_cpu_reset(struct emu_cpu *cpu)
 {
 	struct emu_vm *vm = cpu->vm;
 
-	if (cpu->halted && cpu->halt_counted)
+	/* counted in HLT or in wait-for-SIPI: uncount either way */
+	if (cpu->halt_counted)
 		atomic_fetch_sub(&vm->nhalted_noirq, 1);
 	memset(cpu->r, 0, sizeof(cpu->r));
 	cpu->r[R_DX] = 0x000306a9;	/* processor signature */

@@ -108,24 +108,13 @@ deliver_real(struct emu_cpu *cpu, int vec, uint64_t ret_rip)
 	cpu->rip = ip;
 }
 
-/* Stack pointer for privilege level dpl from the TSS (SDM 3A §7.2.1). */
+/* Stack pointer for privilege level dpl from the TSS (SDM 3A §7.2.1):
+ * seg.c reads it with the TSS limit checks (#TS). */
 static void
 tss_stack(struct emu_cpu *cpu, int dpl, uint32_t ext, uint16_t *ss,
     uint64_t *sp)
 {
-	struct emu_segreg *tr = &cpu->seg[EMU_TR];
-	int type = tr->access & 0xf;
-
-	/* XXX: TSS limit checks (#TS) come with the full system issue */
-	if ((type & 7) == 3) {		/* 16-bit TSS */
-		*sp = emu_read_sys(cpu, tr->base + 2 + dpl * 4, 2);
-		*ss = emu_read_sys(cpu, tr->base + 4 + dpl * 4, 2);
-	} else if (type == 0xb || type == 0x9) {
-		*sp = emu_read_sys(cpu, tr->base + 4 + dpl * 8, 4);
-		*ss = emu_read_sys(cpu, tr->base + 8 + dpl * 8, 2);
-	} else {
-		emu_fault(cpu, EXC_TS, (tr->sel & 0xfffc) | ext);
-	}
+	emu_tss_stack(cpu, dpl, ext, ss, sp);
 }
 
 /* Read an IDT gate and check it (SDM 3A §6.12.1.1). */

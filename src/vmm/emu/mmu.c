@@ -254,6 +254,18 @@ walk(struct emu_cpu *cpu, uint64_t la, int acc, bool user, struct walk *w)
 				pagemask = (1ULL << shift) - 1;
 			}
 		}
+		if (leaf && pagemask != 0xfff) {
+			/*
+			 * Large pages: the bits between PAT (12) and the page
+			 * offset are reserved (SDM 3A §4.3 table 4-4: 21:13
+			 * without PSE-36; §4.5 tables 4-17, 4-15: 20:13 for
+			 * 2 MiB, 29:13 for 1 GiB).
+			 */
+			uint64_t rsv = esize == 4 ? 0x3fe000ULL :
+			    (pagemask & ~0x1fffULL);
+			if (e & rsv)
+				page_fault(cpu, la, ec | PFEC_P | PFEC_RSVD);
+		}
 		if (leaf) {
 			if (esize == 4)
 				base = pagemask == 0xfff ? (e & 0xfffff000ULL) :
