@@ -29,6 +29,12 @@
 #define CT_TSS_ADDR	0x12000ULL
 #define CT_IST_TOP	0x20000ULL	/* the exception stack (IST 1) */
 #define CT_MAX_INSN	16
+/* Guest only: the FXRSTOR/FXSAVE images of x87/SSE cases, and the stub
+ * that loads the input image before jumping to the test code. */
+#define CT_FXIN_ADDR	0x13000ULL
+#define CT_FXOUT_ADDR	0x13200ULL
+#define CT_FXPRO_ADDR	(CT_CODE_ADDR + 0xc00)
+#define CT_FX_SIZE	512
 
 /* Ports the guest reports through (guest side only). */
 #define CT_PORT_DONE	0x80		/* the instruction completed */
@@ -96,7 +102,20 @@ enum ct_cls {
 	C_BCD_DA,	/* DAA/DAS: OF undefined */
 	C_BCD_AA,	/* AAA/AAS: OF SF ZF PF undefined */
 	C_BCD_AM,	/* AAM/AAD: OF AF CF undefined */
+	C_FP,		/* x87/MMX/SSE: the FXSAVE state is part of the case */
 };
+
+/* Element types of x87/MMX/SSE operands (what edge values to draw). */
+enum ct_et { ET_INT, ET_F32, ET_F64, ET_F80, ET_I16, ET_I32, ET_I64,
+    ET_BCD };
+
+/* ct_form.fpx flags */
+#define FPX_A16		0x01	/* a 16-byte memory operand must be aligned */
+#define FPX_MMX		0x02	/* uses MMX registers (x87 tags change) */
+#define FPX_X87		0x04	/* x87 instruction */
+#define FPX_STR		0x08	/* PCMPxSTRx: small lengths in EAX/EDX */
+#define FPX_RDI		0x10	/* MASKMOVQ/MASKMOVDQU: writes [RDI] */
+#define FPX_UNMASK	0x20	/* draw unmasked exceptions more often */
 
 struct ct_form {
 	const char *name;	/* unique, no spaces: e.g. add_rm32_r32 */
@@ -115,6 +134,9 @@ struct ct_form {
 	uint8_t d64;		/* 64-bit by default (push/pop): no REX.W */
 	uint8_t lockable;	/* LOCK is legal with a memory destination */
 	uint8_t m32;		/* run in compatibility mode (32-bit code) */
+	uint8_t et;		/* C_FP: enum ct_et of the operands */
+	uint8_t fpx;		/* C_FP: FPX_* */
+	uint16_t fswmask;	/* C_FP: x87 FSW bits the SDM leaves undefined */
 };
 
 #define CNT_NONE 0
@@ -135,6 +157,11 @@ extern struct ct_form *ct_forms;
 extern int ct_nforms;
 /* Build the table; 0 or -1. */
 int ct_forms_init(void);
+/* forms_fp.c: the x87, MMX and SSE..SSE4.2 forms */
+void ct_fp_forms(void);
+struct ct_form *ct_form_add(int osz, int enc, int o0, int o1, int o2,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 
 /* ---- cases ---- */
 
@@ -156,8 +183,10 @@ struct ct_patch {
 #define TAG_REP0	0x08	/* REP string with a zero count */
 #define TAG_LOCK	0x10	/* LOCK prefix (legal or, for #UD, not) */
 #define TAG_SEG		0x20	/* a (null in 64-bit mode) segment override */
-#define TAG_NAMES	{ "xpage", "a32", "cnt0", "rep0", "lock", "seg" }
-#define TAG_COUNT	6
+#define TAG_UNALIGN	0x40	/* a 16-byte SSE operand is not aligned */
+#define TAG_NAMES	{ "xpage", "a32", "cnt0", "rep0", "lock", "seg", \
+    "unalign" }
+#define TAG_COUNT	7
 
 struct ct_case {
 	struct ct_state in;
@@ -168,6 +197,9 @@ struct ct_case {
 	uint16_t flagmask;	/* RFLAGS bits compared: FL_ALL - undefined */
 	int npatch;
 	struct ct_patch patch[2];	/* on top of the per-form background */
+	uint8_t fpu;		/* x87/SSE case: fx is loaded and compared */
+	uint16_t fswmask;	/* FSW bits not compared */
+	uint8_t fx[CT_FX_SIZE] __attribute__((aligned(16)));	/* FXSAVE64 */
 };
 
 /* Deterministic PRNG (xoshiro256**). */
@@ -182,6 +214,10 @@ uint64_t ct_rng_below(struct ct_rng *r, uint64_t n);
 void ct_gen_background(struct ct_rng *r, uint8_t *mem);
 /* Generate one case of form f.  0, or -1 (the form is malformed). */
 int ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c);
+/* gen_fp.c: the FXSAVE image of a C_FP case, and FP-typed values in its
+ * memory operand's patch (p, or NULL) */
+void ct_gen_fp(const struct ct_form *f, struct ct_rng *r, struct ct_case *c,
+    struct ct_patch *p);
 /* Apply a case's patches to a copy of the background. */
 void ct_case_memory(const struct ct_case *c, const uint8_t *bg, uint8_t *mem);
 
@@ -201,6 +237,7 @@ struct ct_result {
 	int status;		/* enum ct_status */
 	uint64_t end_rip;	/* RIP where the instruction ended */
 	char why[96];
+	uint8_t fx[CT_FX_SIZE] __attribute__((aligned(16)));	/* FXSAVE64 */
 	uint8_t mem[CT_MEM_SIZE];
 };
 
@@ -224,7 +261,7 @@ void ct_emu_run(const struct ct_case *c, const uint8_t *bg,
 
 /* What differed, per category, over one form's cases. */
 enum { D_NATIVE, D_UNIMPL, D_HANG, D_ERROR, D_VECTOR, D_RIP, D_GPR, D_FLAGS,
-    D_MEM, D_LAST };
+    D_MEM, D_X87, D_SSE, D_LAST };
 
 struct form_stats {
 	int cases, bad, faults;

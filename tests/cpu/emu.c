@@ -104,6 +104,21 @@ put64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
+/* REX.W 0F AE /d [disp32] (FXSAVE64 /0, FXRSTOR64 /1); the next byte. */
+static uint8_t *
+put_fxop(uint8_t *p, int d, uint64_t addr)
+{
+	uint32_t a = (uint32_t)addr;
+
+	p[0] = 0x48;
+	p[1] = 0x0f;
+	p[2] = 0xae;
+	p[3] = (uint8_t)(d << 3 | 4);	/* mod 00, rm 100: SIB */
+	p[4] = 0x25;			/* no index, no base: disp32 */
+	memcpy(p + 5, &a, 4);
+	return (p + 9);
+}
+
 /*
  * 64-bit interrupt gates (SDM vol. 3 §6.14.1) to the reporting stubs, all
  * on IST 1 (§6.14.5) so that delivery never depends on the test's RSP.
@@ -129,6 +144,9 @@ build_idt(char *err, size_t errlen)
 		put64(g, (h & 0xffff) | (uint64_t)CT_SEL_CODE << 16 |
 		    1ULL << 32 | 0x8eULL << 40 | ((h >> 16) & 0xffff) << 48);
 		put64(g + 8, h >> 32);
+		/* fxsave64 [CT_FXOUT_ADDR]: the x87/SSE state at the
+		 * fault, as the native signal frame has it */
+		s = put_fxop(s, 0, CT_FXOUT_ADDR);
 		s[0] = 0xe6;			/* out %al, $(0xc0 + v) */
 		s[1] = (uint8_t)(CT_PORT_VEC + v);
 		s[2] = 0xf4;			/* hlt */
@@ -159,6 +177,41 @@ build_idt(char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * x87/SSE cases start at CT_FXPRO_ADDR: FXRSTOR64 of the case's image,
+ * then a jump to the test code (whose tail saves the state again).  The
+ * backend has no FPU-state API in vmm.h, so the guest moves it itself.
+ * CR4.OSFXSR and OSXMMEXCPT (SDM vol. 3 §2.5): SSE enabled, unmasked SIMD
+ * exceptions are #XM (19) as under Linux natively.  CR0.MP with NE: WAIT
+ * honours TS, x87 errors are #MF.
+ */
+static int
+build_fx(char *err, size_t errlen)
+{
+	uint8_t *p = vm_map_gpa(ctx, CT_FXPRO_ADDR, 16);
+	uint64_t cr0, cr4;
+	int32_t rel;
+
+	if (p == NULL) {
+		snprintf(err, errlen, "cannot map the FXRSTOR stub");
+		return (-1);
+	}
+	p = put_fxop(p, 1, CT_FXIN_ADDR);
+	p[0] = 0xe9;			/* jmp rel32 CT_CODE_ADDR */
+	rel = (int32_t)(CT_CODE_ADDR - (CT_FXPRO_ADDR + 9 + 5));
+	memcpy(p + 1, &rel, 4);
+	vm_notify_write(ctx, CT_FXPRO_ADDR, 16);
+	if (vm_get_register(vcpu, VM_REG_GUEST_CR0, &cr0) != 0 ||
+	    vm_get_register(vcpu, VM_REG_GUEST_CR4, &cr4) != 0 ||
+	    vm_set_register(vcpu, VM_REG_GUEST_CR0, (cr0 | 0x2) &
+	    ~(uint64_t)0xc) != 0 ||
+	    vm_set_register(vcpu, VM_REG_GUEST_CR4, cr4 | 0x600) != 0) {
+		snprintf(err, errlen, "cannot set CR0/CR4 for SSE");
+		return (-1);
+	}
+	return (0);
+}
+
 int
 ct_emu_init(char *err, size_t errlen)
 {
@@ -184,6 +237,8 @@ ct_emu_init(char *err, size_t errlen)
 	    errlen) != 0)
 		goto fail;
 	if (build_idt(err, errlen) != 0)
+		goto fail;
+	if (build_fx(err, errlen) != 0)
 		goto fail;
 	if (pthread_create(&wd_thread, NULL, watchdog, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the watchdog thread");
@@ -228,7 +283,7 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 	static uint64_t serial;
 	uint64_t before[VMST_LAST], after[VMST_LAST];
 	struct vm_exit vme;
-	uint8_t *code, *mem;
+	uint8_t *code, *mem, *tail;
 	int error, len = c->len;
 
 	memset(&res->st, 0, sizeof(res->st));
@@ -242,12 +297,24 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 		return;
 	}
 	memcpy(code, c->insn, len);
-	code[len] = 0xe6;			/* out %al, $0x80 */
-	code[len + 1] = CT_PORT_DONE;
-	code[len + 2] = 0xf4;			/* hlt */
-	code[len + 3] = 0xeb;			/* jmp .-3 */
-	code[len + 4] = 0xfd;
-	vm_notify_write(ctx, CT_CODE_ADDR, (size_t)len + 5);
+	tail = c->fpu ? put_fxop(code + len, 0, CT_FXOUT_ADDR) : code + len;
+	tail[0] = 0xe6;				/* out %al, $0x80 */
+	tail[1] = CT_PORT_DONE;
+	tail[2] = 0xf4;				/* hlt */
+	tail[3] = 0xeb;				/* jmp .-3 */
+	tail[4] = 0xfd;
+	vm_notify_write(ctx, CT_CODE_ADDR, (size_t)(tail - code) + 5);
+	if (c->fpu) {
+		uint8_t *fx = vm_map_gpa(ctx, CT_FXIN_ADDR, 2 * CT_FX_SIZE);
+
+		if (fx == NULL) {
+			fail(res, ST_EMU_ERROR, "vm_map_gpa(fx) failed", 0);
+			return;
+		}
+		memcpy(fx, c->fx, CT_FX_SIZE);
+		memset(fx + CT_FX_SIZE, 0, CT_FX_SIZE);
+		vm_notify_write(ctx, CT_FXIN_ADDR, 2 * CT_FX_SIZE);
+	}
 	ct_case_memory(c, bg, mem);
 	vm_notify_write(ctx, CT_MEM_ADDR, CT_MEM_SIZE);
 	for (int i = 0; i < 16; i++) {
@@ -266,7 +333,8 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 		fail(res, ST_EMU_ERROR, "vm_set_desc(CS) failed: %d", error);
 		return;
 	}
-	if (vm_set_register(vcpu, VM_REG_GUEST_RIP, CT_CODE_ADDR) != 0 ||
+	if (vm_set_register(vcpu, VM_REG_GUEST_RIP, c->fpu ? CT_FXPRO_ADDR :
+	    CT_CODE_ADDR) != 0 ||
 	    vm_set_register(vcpu, VM_REG_GUEST_RFLAGS, c->in.rflags) != 0) {
 		fail(res, ST_EMU_ERROR, "cannot set RIP/RFLAGS", 0);
 		return;
@@ -316,6 +384,14 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 		vm_get_register(vcpu, vmreg[i], &res->st.gpr[i]);
 	vm_get_register(vcpu, VM_REG_GUEST_RFLAGS, &res->st.rflags);
 	res->st.rip = ex.rip;
+	if (c->fpu && ex.port == CT_PORT_DONE)
+		res->st.rip -= 9;		/* the FXSAVE64 before the out */
+	if (c->fpu) {
+		uint8_t *fx = vm_map_gpa(ctx, CT_FXOUT_ADDR, CT_FX_SIZE);
+
+		if (fx != NULL)
+			memcpy(res->fx, fx, CT_FX_SIZE);
+	}
 	if (res->status == ST_OK && ex.port >= CT_PORT_VEC &&
 	    ex.port < CT_PORT_VEC + 32) {
 		/* The gate's frame: [err], RIP, CS, RFLAGS, RSP, SS. */

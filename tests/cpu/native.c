@@ -18,14 +18,17 @@
 
 #include "cputest.h"
 
-int ct_native_enter(const struct ct_state *in, uint64_t code, int cs);
+int ct_native_enter(const struct ct_state *in, uint64_t code, int cs,
+    const void *fx);
 void ct_native_exit(void);
 void ct_native_fault(void);
 extern struct ct_state ct_native_out;
+extern uint8_t ct_native_fx[CT_FX_SIZE];
 extern char ct_native_tmpstack_top[];
 
 static struct ct_state fault_state;
 static int fault_vector;
+static uint8_t fault_fx[CT_FX_SIZE];
 static uint16_t cs64;			/* this process's code selector */
 /* Linux's 32-bit user code segment (__USER32_CS), for compatibility mode */
 #define CS32		0x23
@@ -61,6 +64,10 @@ fault_handler(int sig, siginfo_t *si, void *uctx)
 	fault_state.rflags = (uint64_t)g[REG_EFL];
 	/* The kernel stores the hardware vector in the signal frame. */
 	fault_vector = (int)g[REG_TRAPNO];
+	/* the x87/SSE state at the fault (FXSAVE layout, SDM vol. 1
+	 * §10.5.1): the stub restores the host's own after the return */
+	if (uc->uc_mcontext.fpregs != NULL)
+		memcpy(fault_fx, uc->uc_mcontext.fpregs, CT_FX_SIZE);
 	g[REG_RIP] = (greg_t)(uintptr_t)ct_native_fault;
 	g[REG_RSP] = (greg_t)(uintptr_t)ct_native_tmpstack_top;
 	/* back to 64-bit code if the fault was in compatibility mode */
@@ -148,13 +155,17 @@ child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
 		}
 		ct_case_memory(c, bg, mem);
 		if (ct_native_enter(&c->in, CT_CODE_ADDR, c->m32 ? CS32 :
-		    cs64) == 0) {
+		    cs64, c->fpu ? c->fx : NULL) == 0) {
 			r->st = ct_native_out;
 			r->st.rip = CT_CODE_ADDR + len;
 			r->vector = -1;
+			if (c->fpu)
+				memcpy(r->fx, ct_native_fx, CT_FX_SIZE);
 		} else {
 			r->st = fault_state;
 			r->vector = fault_vector;
+			if (c->fpu)
+				memcpy(r->fx, fault_fx, CT_FX_SIZE);
 		}
 		r->status = ST_OK;
 		r->end_rip = r->st.rip;

@@ -21,6 +21,14 @@ ct_host_seg:				# host DS, ES
 	.skip	4
 ct_far:					# m16:32 far pointer to the code
 	.skip	8
+ct_fxon:				# 1: an x87/SSE case is running
+	.skip	8
+	.balign	16
+ct_hostfx:				# the host's FPU state meanwhile
+	.skip	512
+	.globl	ct_native_fx
+ct_native_fx:				# FXSAVE64 image written on exit
+	.skip	512
 	.balign	16
 ct_tmpstack:
 	.skip	4096
@@ -28,9 +36,12 @@ ct_tmpstack:
 ct_native_tmpstack_top:
 
 	.text
-# int ct_native_enter(const struct ct_state *in, uint64_t code, int cs)
+# int ct_native_enter(const struct ct_state *in, uint64_t code, int cs,
+#     const void *fx)
 # code must be below 4 GiB.  Returns 0 when the code jumped to
-# ct_native_exit, 1 after a fault.
+# ct_native_exit, 1 after a fault.  fx (16-byte aligned) non-NULL: the
+# x87/SSE state is loaded from it (FXRSTOR64) and saved to ct_native_fx
+# (FXSAVE64) on exit; the host's own state is kept aside meanwhile.
 	.globl	ct_native_enter
 	.type	ct_native_enter, @function
 ct_native_enter:
@@ -50,6 +61,13 @@ ct_native_enter:
 	movw	%ax, %es
 	movl	%esi, ct_far(%rip)
 	movw	%dx, ct_far+4(%rip)
+	movq	$0, ct_fxon(%rip)
+	testq	%rcx, %rcx
+	jz	1f
+	fxsave64 ct_hostfx(%rip)
+	fxrstor64 (%rcx)
+	movq	$1, ct_fxon(%rip)
+1:
 	# RFLAGS first (popfq needs a stack); the movs below keep it.
 	leaq	ct_native_tmpstack_top(%rip), %rsp
 	pushq	ST_RFLAGS(%rdi)
@@ -97,6 +115,11 @@ ct_native_exit:
 	pushfq
 	popq	%rax
 	movq	%rax, ct_native_out+ST_RFLAGS(%rip)
+	cmpq	$0, ct_fxon(%rip)
+	je	1f
+	fxsave64 ct_native_fx(%rip)
+	fxrstor64 ct_hostfx(%rip)
+1:
 	xorl	%eax, %eax
 ct_restore:
 	movq	ct_host+0(%rip), %rbx
@@ -116,6 +139,11 @@ ct_restore:
 	.globl	ct_native_fault
 	.type	ct_native_fault, @function
 ct_native_fault:
+	# the fault handler took the test's FPU state from the signal frame
+	cmpq	$0, ct_fxon(%rip)
+	je	1f
+	fxrstor64 ct_hostfx(%rip)
+1:
 	movl	$1, %eax
 	jmp	ct_restore
 	.size	ct_native_fault, .-ct_native_fault

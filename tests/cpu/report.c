@@ -21,7 +21,7 @@ static const char *const gpr_n[16] = { "rax", "rcx", "rdx", "rbx", "rsp",
     "r15" };
 static const char *const dcat_n[D_LAST] = { "native-crash",
     "emu-unimplemented(#UD)", "emu-hang", "emu-error", "vector", "rip",
-    "gpr", "rflags", "memory" };
+    "gpr", "rflags", "memory", "x87", "sse" };
 
 /* One line of objdump's disassembly of the instruction, or "?". */
 void
@@ -102,6 +102,92 @@ print_bytes(const char *tag, uint64_t addr, const uint8_t *p, int n)
 	for (int i = 0; i < n; i++)
 		fprintf(ct_out, " %02x", p[i]);
 	fprintf(ct_out, "\n");
+}
+
+static uint64_t
+le(const uint8_t *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return (v);
+}
+
+/*
+ * The FXSAVE64 images (SDM vol. 1 §10.5.1, table 10-2): FCW, FSW (less
+ * the bits the SDM leaves undefined for the instruction), the abridged
+ * FTW, MXCSR, MXCSR_MASK, the 80 bits of each ST/MM register and the 16
+ * XMM registers.  Not compared: FOP, FIP and FDP (where the last x87
+ * instruction was: the guest's and the host's differ by construction, and
+ * CPUs with FDP deprecation update them only on errors) and the reserved
+ * bytes.
+ */
+static unsigned
+compare_fx(const struct ct_case *c, const uint8_t *a, const uint8_t *b,
+    FILE *o)
+{
+	static const struct {
+		const char *name;
+		int off, len;
+	} f[] = { { "fcw", 0, 2 }, { "fsw", 2, 2 }, { "ftw", 4, 1 },
+	    { "mxcsr", 24, 4 }, { "mxcsr_mask", 28, 4 } };
+	unsigned d = 0;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		uint64_t va = le(a + f[i].off, f[i].len);
+		uint64_t vb = le(b + f[i].off, f[i].len);
+		uint64_t m = f[i].off == 2 ? (uint16_t)~c->fswmask : ~0ULL;
+
+		if (((va ^ vb) & m) == 0)
+			continue;
+		d |= 1u << (f[i].off >= 24 ? D_SSE : D_X87);
+		if (o != NULL)
+			fprintf(o, "#   %s: native %#" PRIx64 ", emu %#" PRIx64
+			    "%s\n", f[i].name, va, vb, f[i].off == 2 &&
+			    c->fswmask ? " (undefined bits masked)" : "");
+	}
+	for (int i = 0; i < 8; i++) {
+		const uint8_t *ra = a + 32 + 16 * i, *rb = b + 32 + 16 * i;
+
+		if (memcmp(ra, rb, 10) == 0)
+			continue;
+		d |= 1u << D_X87;
+		if (o != NULL)
+			fprintf(o, "#   st%d/mm%d (physical order from TOP): "
+			    "native %04" PRIx64 ":%016" PRIx64 ", emu %04"
+			    PRIx64 ":%016" PRIx64 "\n", i, i, le(ra + 8, 2),
+			    le(ra, 8), le(rb + 8, 2), le(rb, 8));
+	}
+	for (int i = 0; i < 16; i++) {
+		const uint8_t *xa = a + 160 + 16 * i, *xb = b + 160 + 16 * i;
+
+		if (memcmp(xa, xb, 16) == 0)
+			continue;
+		d |= 1u << D_SSE;
+		if (o != NULL)
+			fprintf(o, "#   xmm%d: native %016" PRIx64 "%016" PRIx64
+			    ", emu %016" PRIx64 "%016" PRIx64 "\n", i,
+			    le(xa + 8, 8), le(xa, 8), le(xb + 8, 8), le(xb, 8));
+	}
+	return (d);
+}
+
+/* Print the FXSAVE image's fields (input or a result). */
+static void
+print_fx(const char *tag, const uint8_t *x)
+{
+	fprintf(ct_out, "#   %-7s fcw=%04" PRIx64 " fsw=%04" PRIx64 " ftw=%02x"
+	    " mxcsr=%08" PRIx64 "\n", tag, le(x, 2), le(x + 2, 2), x[4],
+	    le(x + 24, 4));
+	for (int i = 0; i < 8; i++)
+		fprintf(ct_out, "#           st%d=%04" PRIx64 ":%016" PRIx64
+		    "%s", i, le(x + 40 + 16 * i, 2), le(x + 32 + 16 * i, 8),
+		    i % 2 ? "\n" : "");
+	for (int i = 0; i < 16; i++)
+		fprintf(ct_out, "#           xmm%-2d=%016" PRIx64 "%016" PRIx64
+		    "%s", i, le(x + 168 + 16 * i, 8), le(x + 160 + 16 * i, 8),
+		    i % 2 ? "\n" : "");
 }
 
 /*
@@ -191,6 +277,8 @@ ct_compare(const struct ct_case *c, const struct ct_result *a,
 			print_bytes("emu   ", CT_MEM_ADDR + lo, b->mem + lo, n);
 		}
 	}
+	if (c->fpu)
+		d |= compare_fx(c, a->fx, b->fx, o);
 	return (d);
 }
 
@@ -218,6 +306,8 @@ ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 		fprintf(ct_out, "\n");
 	}
 	print_state("in", &c->in);
+	if (c->fpu)
+		print_fx("fx in", c->fx);
 	for (int i = 0; i < c->npatch; i++) {
 		const struct ct_patch *p = &c->patch[i];
 
@@ -232,6 +322,8 @@ ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 	    "exception " : "ran to the end", a->vector >= 0 ?
 	    vec_name(a->vector, v, sizeof(v)) : "");
 	print_state("native", &a->st);
+	if (c->fpu)
+		print_fx("native", a->fx);
 	if (b == NULL)
 		return;
 	if (b->status == ST_OK) {
@@ -239,6 +331,8 @@ ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 		    b->vector >= 0 ? "exception " : "ran to the end",
 		    b->vector >= 0 ? vec_name(b->vector, v, sizeof(v)) : "");
 		print_state(self ? "native2" : "emu", &b->st);
+		if (c->fpu)
+			print_fx(self ? "native2" : "emu", b->fx);
 	}
 	fprintf(ct_out, "# differences:\n");
 	ct_compare(c, a, b, true);

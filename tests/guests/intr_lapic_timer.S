@@ -41,13 +41,22 @@ _start:
 	movl	%eax, K
 	movl	$3, LAPIC + LAPIC_TDCR		/* divide by 16 */
 
+	/* ---- TMCCT against the TSC (masked, a count that lasts) ---- */
+	movl	$(V_TMR | 0x10000), LAPIC + LAPIC_LVT_TMR
+	movl	$0xffffffff, LAPIC + LAPIC_TMICT
+	call	tmcct_rate
+	movl	$0, LAPIC + LAPIC_TMICT
+	PUTS32	"TMCCT counts down at crystal/16 within 1% of the TSC\n"
+
 	/* ---- one-shot ---- */
 	movl	$V_TMR, LAPIC + LAPIC_LVT_TMR
 	sti
 	RDTSC_
 	movl	%eax, t0
 	movl	$ONESHOT, LAPIC + LAPIC_TMICT
-	call	tmcct_rate
+	movl	LAPIC + LAPIC_TMCCT, %eax
+	cmpl	$ONESHOT, %eax
+	ja	9f
 	call	wait_fire
 	movl	t_fire, %eax
 	subl	t0, %eax
@@ -59,7 +68,7 @@ _start:
 	call	busy_ms
 	cmpl	$1, fired
 	jne	9f
-	PUTS32	"one-shot: TMCCT counts at crystal/16, fires once, not early, reads 0 after\n"
+	PUTS32	"one-shot: fires once, not early, TMCCT reads 0 after\n"
 
 	/* ---- periodic ---- */
 	movl	$0, fired
@@ -78,7 +87,11 @@ _start:
 	subl	t0, %eax
 	movl	$(PERIOD * NPERIODS), %edx
 	call	not_early
-	call	tmcct_rate			/* it reloaded and still counts */
+	movl	LAPIC + LAPIC_TMCCT, %eax	/* it reloaded: 0 < count <= ICT */
+	testl	%eax, %eax
+	jz	9f
+	cmpl	$PERIOD, %eax
+	ja	9f
 	movl	$0, LAPIC + LAPIC_TMICT		/* stop */
 	cmpl	$0, LAPIC + LAPIC_TMCCT
 	jne	9f
@@ -191,12 +204,12 @@ sample:
 	addl	%ecx, %esi
 	ret
 
-/* Two samples 1 ms apart: TMCCT went down at the TSC rate / K, +-1%. */
+/* Two samples ~10 ms apart: TMCCT went down at the TSC rate / K, +-1%. */
 tmcct_rate:
 	call	sample
 	movl	%ebx, c0
 	movl	%esi, s0
-	movl	$1, %eax
+	movl	$10, %eax
 	call	busy_ms
 	call	sample
 	movl	c0, %eax

@@ -10,7 +10,9 @@
 #include "guest.h"
 #include "intr_lib.h"
 
+#ifndef NCPU
 #define NCPU		4
+#endif
 #define ITERS		1000000
 
 	MULTIBOOT_HEADER 0

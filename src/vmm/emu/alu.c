@@ -475,8 +475,8 @@ static H(h_aaa_aas)
 	bool adj = (ax & 0xf) > 9 || (emu_get_rflags(cpu) & FL_AF);
 
 	if (adj)
-		ax = op->i.op == 0x37 ? ax + 0x106 : ((ax - 6) & 0xff) |
-		    ((((ax >> 8) - 1) & 0xff) << 8);
+		/* AAS: AX := AX - 6 (the borrow reaches AH), then AH - 1 */
+		ax = op->i.op == 0x37 ? ax + 0x106 : (uint16_t)(ax - 6 - 0x100);
 	ax = (ax & 0xff00) | (ax & 0x0f);
 	emu_setreg(cpu, R_AX, 2, 0, ax);
 	emu_set_arith(cpu, emu_szp(ax & 0xff, 1) |

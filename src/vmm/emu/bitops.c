@@ -101,11 +101,17 @@ shift_rm(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
 
 	cnt &= sz == 8 ? 0x3f : 0x1f;
 	if (op->i.mod == 3) {
-		if (cnt != 0) {
-			d = emu_getreg(cpu, op->i.rm, sz, op->i.rex);
+		/*
+		 * A masked count of 0 changes no flags, but a 32-bit register
+		 * destination is still written, so bits 63:32 are cleared
+		 * (SDM vol. 1 3.4.1.1; what hardware does).
+		 */
+		d = emu_getreg(cpu, op->i.rm, sz, op->i.rex);
+		if (cnt != 0)
 			emu_setreg(cpu, op->i.rm, sz, op->i.rex,
 			    shift_do(cpu, op->i.reg & 7, sz, d, cnt));
-		}
+		else if (sz == 4)
+			emu_setreg(cpu, op->i.rm, sz, op->i.rex, d);
 		return (emu_next(cpu, op));
 	}
 	emu_mref_get(cpu, &m, op->seg, emu_ea(cpu, op), sz);
@@ -136,8 +142,12 @@ shxd(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
 		emu_mref_get(cpu, &mr, op->seg, emu_ea(cpu, op), sz);
 		d = emu_mref_read(cpu, &mr);
 	}
-	if (cnt == 0)
+	if (cnt == 0) {
+		/* As for shifts: a 32-bit register is zero-extended. */
+		if (op->i.mod == 3 && sz == 4)
+			emu_setreg(cpu, op->i.rm, sz, op->i.rex, d);
 		return (emu_next(cpu, op));
+	}
 	if (op->aux == 0) {
 		t = ((unsigned __int128)d << bits) | s;
 		r = (uint64_t)((t << cnt) >> bits) & m;

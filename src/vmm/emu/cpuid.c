@@ -213,7 +213,8 @@ emu_wrmsr_owned(struct emu_cpu *cpu, uint32_t msr, uint64_t val, bool *owned)
 		 * back only through disabled; the BSP bit is read-only.  The
 		 * base may move (the page is decoded wherever it is).
 		 */
-		if (val & ~(0x7ffffff000ULL | 0xc00ULL))
+		/* BSP (bit 8) may be written back as read; it is kept */
+		if (val & ~(0x7ffffff000ULL | 0xc00ULL | MSR_APIC_BASE_BSP))
 			return (-1);
 		if ((val & 0xc00) == MSR_APIC_BASE_EXTD)
 			return (-1);		/* EXTD without EN */

@@ -322,6 +322,8 @@ run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
 		}
 		how = atomic_load_explicit(&ctx->suspend, memory_order_relaxed);
 		if (unlikely(how != VM_SUSPEND_NONE)) {
+			if (unlikely(emu_trace_mask))
+				emu_trace_suspend(cpu, how);
 			vme->exitcode = VM_EXITCODE_SUSPENDED;
 			vme->u.suspended.how = how;
 			atomic_store(&cpu->kick, 0);

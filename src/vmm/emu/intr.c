@@ -74,7 +74,12 @@ emu_intr_sipi(struct emu_cpu *self, struct emu_cpu *t, int vec)
 		emu_exit_call(self, &vme);
 		return;
 	}
-	if (rs == EMU_RS_WAITSIPI) {
+	/*
+	 * Waiting for SIPI, or about to be (an INIT sent but not yet taken
+	 * by t's thread: the sender cannot tell, and the MP protocol's
+	 * INIT-SIPI pair must not depend on how fast t's thread runs).
+	 */
+	if (rs == EMU_RS_WAITSIPI || atomic_load(&t->init_pending)) {
 		atomic_store(&t->sipi_vector, vec);
 		emu_intr_notify(t);
 	}
@@ -120,11 +125,12 @@ emu_intr_check(struct emu_cpu *cpu)
 		vlapic_reset(cpu->vlapic);
 		cpu->nmi_blocked = false;
 		atomic_store(&cpu->nmi_pending, 0);
-		atomic_store(&cpu->sipi_vector, -1);
 		cpu->intr_wait = false;
 		if (cpu->vcpu->id != 0)
 			atomic_store(&cpu->run_state, EMU_RS_WAITSIPI);
-		return;
+		else
+			atomic_store(&cpu->sipi_vector, -1);
+		/* a SIPI sent right behind the INIT is taken below */
 	}
 	if (atomic_load(&cpu->run_state) == EMU_RS_WAITSIPI) {
 		vec = atomic_exchange(&cpu->sipi_vector, -1);

@@ -150,6 +150,24 @@ str_bulk(struct emu_cpu *cpu, const struct emu_op *op, int kind, int as)
 	return (true);
 }
 
+/*
+ * A REP string instruction with a 32-bit address size and ECX = 0 does no
+ * iteration, yet hardware still writes ECX as a 32-bit register, clearing
+ * bits 63:32, and REP MOVS/STOS (the "fast string" ones) do the same to the
+ * index registers they use; REP LODS/CMPS/SCAS leave RSI and RDI alone
+ * (observed on the host by the CPU tester; the SDM's REP pseudo-code is
+ * silent).
+ */
+static void
+rep0_zext(struct emu_cpu *cpu, int kind)
+{
+	cpu->r[R_CX] &= 0xffffffffu;
+	if (kind == S_MOVS)
+		cpu->r[R_SI] &= 0xffffffffu;
+	if (kind == S_MOVS || kind == S_STOS)
+		cpu->r[R_DI] &= 0xffffffffu;
+}
+
 static inline const struct emu_op *
 str_run(struct emu_cpu *cpu, const struct emu_op *op, int kind)
 {
@@ -164,8 +182,11 @@ str_run(struct emu_cpu *cpu, const struct emu_op *op, int kind)
 		uint64_t c = emu_getreg(cpu, R_CX, as, 0);
 		bool go;
 
-		if (c == 0)
+		if (c == 0) {
+			if (n == 0 && as == 4)
+				rep0_zext(cpu, kind);
 			return (emu_next(cpu, op));
+		}
 		if ((kind == S_STOS || kind == S_MOVS) && delta > 0 &&
 		    str_bulk(cpu, op, kind, as))
 			continue;

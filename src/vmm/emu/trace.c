@@ -222,6 +222,21 @@ emu_trace_exit(struct emu_cpu *cpu, const void *arg)
 	}
 }
 
+void
+emu_trace_suspend(struct emu_cpu *cpu, int how)
+{
+	static const char *names[VM_SUSPEND_LAST] = {
+		[VM_SUSPEND_RESET] = "reset",
+		[VM_SUSPEND_POWEROFF] = "power-off",
+		[VM_SUSPEND_HALT] = "halt (HLT with IF=0 on every vCPU)",
+		[VM_SUSPEND_TRIPLEFAULT] = "triple fault",
+	};
+
+	emu_trace_printf(cpu, "VM suspended: %s; this vCPU at %04x:%016" PRIx64,
+	    how > VM_SUSPEND_NONE && how < VM_SUSPEND_LAST ? names[how] : "?",
+	    cpu->seg[EMU_CS].sel, cpu->rip);
+}
+
 /* The instruction bytes through the execute TLB entry, if it is there. */
 static int
 insn_bytes(struct emu_cpu *cpu, const struct emu_op *op, char *buf,

@@ -31,6 +31,8 @@ void emu_trace_deliver(struct emu_cpu *cpu, int vec, bool has_err,
     uint32_t err, bool soft);
 /* A fault while delivering prev (vec) ends in a triple fault. */
 void emu_trace_triple(struct emu_cpu *cpu, int prev, int vec, uint32_t err);
+/* The run loop leaves for a VM suspend (reset, power-off, halt, triple). */
+void emu_trace_suspend(struct emu_cpu *cpu, int how);
 /* A synchronous exit (I/O, MMIO, MSR) seen by emu_exit_call. */
 void emu_trace_exit(struct emu_cpu *cpu, const void *vme);
 /* Run the ops of b from op the way run_blocks does, logging each. */
