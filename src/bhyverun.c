@@ -268,6 +268,10 @@ main(int argc, char **argv)
 	if (error != 0)
 		fail("vcpu 0: %s", strerror(-error));
 
+	/* boot.rom is lhyve's name for a ROM without an LPC bridge (issue 4) */
+	if (get_config_value("boot.rom") != NULL &&
+	    get_config_value("lpc.bootrom") == NULL)
+		set_config_value("lpc.bootrom", get_config_value("boot.rom"));
 	if (get_config_value("lpc.bootrom") != NULL) {
 		if (bootrom_load(the_ctx, bsp, err, sizeof(err)) != 0)
 			fail("%s", err);
