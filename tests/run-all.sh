@@ -225,7 +225,7 @@ run_tier() {
 }
 
 run_unit
-for tier in guests cli cpu system; do
+for tier in guests cli cpu fuzz system; do
 	run_tier "$tier"
 done
 

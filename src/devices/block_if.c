@@ -343,8 +343,8 @@ blockif_open(const struct config_node *nvl, const char *ident)
 	}
 	/* One writer per image; readers may share (issue 7). */
 	if (flock(fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
-		fprintf(stderr, "lhyve: %s: %s is in use by another process%s\n",
-		    ident, path, ro ? " for writing" : "");
+		fprintf(stderr, "lhyve: %s: %s is in use (locked by another "
+		    "VM or disk%s)\n", ident, path, ro ? " for writing" : "");
 		goto fail;
 	}
 	bc = calloc(1, sizeof(*bc));

@@ -1291,7 +1291,8 @@ init_pci(struct vmctx *ctx)
 		}
 	}
 
-	qsort(bar_reqs, nbar_reqs, sizeof(*bar_reqs), bar_req_cmp);
+	if (nbar_reqs > 0)
+		qsort(bar_reqs, nbar_reqs, sizeof(*bar_reqs), bar_req_cmp);
 	for (int i = 0; i < nbar_reqs; i++) {
 		pi = bar_reqs[i].pi;
 		error = bar_assign(pi, bar_reqs[i].idx);

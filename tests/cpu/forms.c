@@ -13,7 +13,7 @@
 
 #include "cputest.h"
 
-#define MAXFORMS 2048
+#define MAXFORMS 4096
 
 static struct ct_form table[MAXFORMS];
 static char names[MAXFORMS][40];
@@ -66,6 +66,19 @@ add(int osz, int enc, int o0, int o1, int o2, const char *fmt, ...)
 		f->opc[f->nopc++] = (uint8_t)o2;
 	f->rm = RM_ANY;
 	return (f);
+}
+
+/* add() for forms_fp.c */
+struct ct_form *
+ct_form_add(int osz, int enc, int o0, int o1, int o2, const char *fmt, ...)
+{
+	char name[40];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return (add(osz, enc, o0, o1, o2, "%s", name));
 }
 
 static struct ct_form *
@@ -591,6 +604,7 @@ ct_forms_init(void)
 	string_forms();
 	more_forms();
 	m32_forms();
+	ct_fp_forms();
 	if (overflow) {
 		fprintf(stderr, "cputest: more than %d forms\n", MAXFORMS);
 		return (-1);

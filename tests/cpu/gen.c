@@ -454,6 +454,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	int npfx = 0, rex = 0, count = -1, msz, immsize;
 	uint64_t imm = 0;
 	bool has8, rexbyte, force40;
+	struct ct_patch *mpatch = NULL;
 	int nreg = f->m32 ? 8 : 16;	/* no REX outside 64-bit mode */
 
 	memset(c, 0, sizeof(*c));
@@ -498,6 +499,11 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		/* CMPXCHG16B wants 16-byte alignment (#GP otherwise) */
 		if (f->cls == C_CX8 && msz == 16 && ct_rng_below(r, 8) != 0)
 			e.target &= ~15ULL;
+		/* SSE m128 operands must be aligned (#GP): mostly they are */
+		if ((f->fpx & FPX_A16) && ct_rng_below(r, 4) != 0)
+			e.target &= ~15ULL;
+		if ((f->fpx & FPX_A16) && (e.target & 15) != 0)
+			c->tags |= TAG_UNALIGN;
 	}
 	if (e.mem)
 		pick_mem(r, f, &e);
@@ -530,7 +536,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		int before = f->cls == C_BTMEM ? 136 : 16;
 		int len = f->cls == C_BTMEM ? 288 : 64;
 
-		add_patch(c, r, e.target - before, len);
+		mpatch = add_patch(c, r, e.target - before, len);
 	} else if (f->enc == ENC_MOFFS) {
 		add_patch(c, r, e.target - 16, 64);
 	}
@@ -540,6 +546,14 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	/* immediate */
 	if (immsize > 0)
 		imm = rnd_val(r) & mask_of(immsize);
+
+	if (f->cls == C_FP) {
+		ct_gen_fp(f, r, c, mpatch);
+		/* MASKMOVQ/MASKMOVDQU store through DS:RDI */
+		if (f->fpx & FPX_RDI)
+			c->in.gpr[R_DI] = CT_MEM_ADDR + 0x40 +
+			    ct_rng_below(r, 0x1380);
+	}
 
 	/* class constraints */
 	switch (f->cls) {

@@ -181,13 +181,13 @@ print_fx(const char *tag, const uint8_t *x)
 	    " mxcsr=%08" PRIx64 "\n", tag, le(x, 2), le(x + 2, 2), x[4],
 	    le(x + 24, 4));
 	for (int i = 0; i < 8; i++)
-		fprintf(ct_out, "#           st%d=%04" PRIx64 ":%016" PRIx64
-		    "%s", i, le(x + 40 + 16 * i, 2), le(x + 32 + 16 * i, 8),
-		    i % 2 ? "\n" : "");
+		fprintf(ct_out, "%sst%d=%04" PRIx64 ":%016" PRIx64 "%s",
+		    i % 2 ? "  " : "#           ", i, le(x + 40 + 16 * i, 2),
+		    le(x + 32 + 16 * i, 8), i % 2 ? "\n" : "");
 	for (int i = 0; i < 16; i++)
-		fprintf(ct_out, "#           xmm%-2d=%016" PRIx64 "%016" PRIx64
-		    "%s", i, le(x + 168 + 16 * i, 8), le(x + 160 + 16 * i, 8),
-		    i % 2 ? "\n" : "");
+		fprintf(ct_out, "%sxmm%-2d=%016" PRIx64 "%016" PRIx64 "%s",
+		    i % 2 ? "  " : "#           ", i, le(x + 168 + 16 * i, 8),
+		    le(x + 160 + 16 * i, 8), i % 2 ? "\n" : "");
 }
 
 /*

@@ -7,11 +7,8 @@
 
 ASAN_DIR    := $(BUILD)/asan
 ASAN_OBJS   := $(SRCS:%.c=$(ASAN_DIR)/%.o)
-# XXX: nonnull-attribute is off until init_pci (src/devices/pci_emul.c) stops
-# calling qsort(NULL, 0, ...) when there are no BARs: the only report today,
-# at startup, before any guest code runs.
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-               -fno-sanitize=nonnull-attribute -fno-omit-frame-pointer
+               -fno-omit-frame-pointer
 ASAN_CFLAGS := -O1 -g -std=gnu11 $(WARN) -Wno-error -pthread -D_GNU_SOURCE -Isrc -MMD -MP \
                $(ASAN_FLAGS)
 

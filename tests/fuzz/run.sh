@@ -36,7 +36,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=99
 pids=()
 for s in $SEEDS; do
 	# the subshell keeps bash from announcing the kill at the deadline
-	(timeout -s KILL "$TMO" "$LH" -c 1 -m 64M -s 0,hostbridge -s 31,lpc \
+	(timeout --foreground -s KILL "$TMO" "$LH" -c 1 -m 64M -s 0,hostbridge -s 31,lpc \
 	    -l com1,stdio -l pc-testdev -o backend=emu \
 	    --kernel "$GUEST" --cmdline "seed=$s" vm0 \
 	    </dev/null >"$WORK/$s.out" 2>"$WORK/$s.err"; exit $?) &

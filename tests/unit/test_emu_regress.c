@@ -121,12 +121,49 @@ test_trace_exceptions(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
-	unlink(trace_path);
 	snprintf(want, sizeof(want), "emu0: exception vec=6(#UD) at "
 	    "0008:%016llx rsp=0000000000080000 cr2=0000000000000000 cpl=0\n",
 	    (unsigned long long)fault);
 	assert_non_null(strstr(buf, want));
 	assert_non_null(strstr(buf, "emu0: out port=0xe9 size=1 val=0x41"));
+}
+
+/*
+ * A triple fault is traced with its cause: ud2 with an empty IDT raises
+ * #UD, its delivery #GP(6 * 8 + 2 + EXT) (vector beyond the IDT limit),
+ * which becomes #DF, whose delivery faults with #GP(8 * 8 + 2 + EXT).  Runs after test_trace_exceptions, into the
+ * same trace file.
+ */
+static void
+test_trace_triple(void **state)
+{
+	struct fx *fx = *state;
+	uint64_t fault = 0x100000 + (lm_ud_fault - lm_ud_start);
+	struct vm_exit vme;
+	char buf[8192], want[200];
+	FILE *f;
+	size_t n;
+
+	load(fx, 0x100000, lm_ud_start, lm_ud_end);
+	set_long(fx, 0x100000);
+	vm_set_desc(fx->vcpu, VM_REG_GUEST_IDTR, 0, 0, 0);
+	vme = run(fx);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_SUSPENDED);
+	assert_int_equal(vme.u.suspended.how, VM_SUSPEND_TRIPLEFAULT);
+
+	f = fopen(trace_path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	unlink(trace_path);
+	snprintf(want, sizeof(want), "emu0: TRIPLE FAULT: #GP (vec 13, err "
+	    "0x43) while delivering #DF (vec 8) at 0008:%016llx",
+	    (unsigned long long)fault);
+	if (strstr(buf, want) == NULL)
+		print_message("trace:\n%s", buf);
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "exception vec=6(#UD) at 0008:"));
 }
 
 int
@@ -136,6 +173,8 @@ main(void)
 		/* first: the trace settings are read once per process */
 		cmocka_unit_test_setup_teardown(test_trace_exceptions,
 		    setup_trace, teardown),
+		cmocka_unit_test_setup_teardown(test_trace_triple, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_cross_page_read, setup,
 		    teardown),
 	};

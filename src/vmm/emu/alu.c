@@ -57,7 +57,7 @@ alu_do(struct emu_cpu *cpu, int aop, int size, uint64_t d, uint64_t s,
 EMU_INLINE int
 carry_in(struct emu_cpu *cpu, int aop)
 {
-	return ((aop == A_ADC || aop == A_SBB) ? emu_get_cf(cpu) : 0);
+	return ((aop == A_ADC || aop == A_SBB) ? emu_cf_fast(cpu) : 0);
 }
 
 /* r/m op= src: the destination is the ModRM r/m operand. */
@@ -199,7 +199,7 @@ EMU_INLINE const struct emu_op *
 unary_rm(struct emu_cpu *cpu, const struct emu_op *op, int uop)
 {
 	int sz = op->size;
-	int oldcf = uop <= U_DEC ? emu_get_cf(cpu) : 0;
+	int oldcf = uop <= U_DEC ? emu_cf_fast(cpu) : 0;
 	struct emu_mref m;
 	uint64_t d, r;
 
@@ -254,7 +254,7 @@ static H(h_dec_r)
 static void
 mul_flags(struct emu_cpu *cpu, int sz, uint64_t lo, bool ovf)
 {
-	emu_set_arith(cpu, emu_szp(lo, sz) | (ovf ? FL_CF | FL_OF : 0));
+	emu_lf_resco(cpu, sz, lo & emu_mask(sz), ovf, ovf);
 }
 
 static H(h_mul)

@@ -19,6 +19,12 @@ msb(uint64_t v, int sz)
 static inline void
 set_cf_of(struct emu_cpu *cpu, bool cf, bool of)
 {
+	/* after a logic op, shift or multiply only CF/OF change: stay lazy */
+	if (cpu->lf_op == LF_LOGIC || cpu->lf_op == LF_RESCO) {
+		cpu->lf_op = LF_RESCO;
+		cpu->lf_aux = (cf ? 1 : 0) | (of ? 2 : 0);
+		return;
+	}
 	emu_flags_sync(cpu);
 	cpu->rflags = (cpu->rflags & ~(uint64_t)(FL_CF | FL_OF)) |
 	    (cf ? FL_CF : 0) | (of ? FL_OF : 0);
@@ -73,20 +79,18 @@ shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt)
 	case 6:		/* SAL (undocumented alias) */
 		r = cnt < 64 ? (d << cnt) & m : 0;
 		cf = cnt <= (unsigned)bits ? (d >> (bits - cnt)) & 1 : 0;
-		emu_set_arith(cpu, emu_szp(r, sz) | (cf ? FL_CF : 0) |
-		    ((msb(r, sz) ^ cf) ? FL_OF : 0));
+		emu_lf_resco(cpu, sz, r, cf, msb(r, sz) ^ cf);
 		return (r);
 	case 5:		/* SHR */
 		r = cnt < 64 ? d >> cnt : 0;
 		cf = cnt <= 64 ? (d >> (cnt - 1)) & 1 : 0;
-		emu_set_arith(cpu, emu_szp(r, sz) | (cf ? FL_CF : 0) |
-		    (msb(d, sz) ? FL_OF : 0));
+		emu_lf_resco(cpu, sz, r, cf, msb(d, sz));
 		return (r);
 	default: {	/* SAR */
 		int64_t sd = (int64_t)emu_sext(d, sz);
 		r = (uint64_t)(sd >> (cnt < 64 ? cnt : 63)) & m;
 		cf = (uint64_t)(sd >> (cnt - 1 < 64 ? cnt - 1 : 63)) & 1;
-		emu_set_arith(cpu, emu_szp(r, sz) | (cf ? FL_CF : 0));
+		emu_lf_resco(cpu, sz, r, cf, false);
 		return (r);
 	}
 	}
@@ -264,7 +268,7 @@ static H(h_bswap)
 /* ---- SETcc, CMOVcc ---- */
 static H(h_setcc)
 {
-	emu_rm_write(cpu, op, 1, emu_cond(cpu, op->i.op & 0xf));
+	emu_rm_write(cpu, op, 1, emu_cond_fast(cpu, op->i.op & 0xf));
 	return (emu_next(cpu, op));
 }
 
@@ -273,7 +277,7 @@ static H(h_cmovcc)
 	int sz = op->size;
 	uint64_t s = emu_rm_read(cpu, op, sz);	/* read (and fault) always */
 
-	if (emu_cond(cpu, op->i.op & 0xf))
+	if (emu_cond_fast(cpu, op->i.op & 0xf))
 		emu_reg_write(cpu, op, sz, s);
 	else if (sz == 4)
 		cpu->r[op->i.reg] &= 0xffffffff;	/* still zero-extends */

@@ -22,13 +22,23 @@ static H(h_jmp_rel)
 	return (emu_branch(cpu, next_rip(cpu, op) + op->i.imm, op->i.opsize));
 }
 
-static H(h_jcc)
+/*
+ * One handler per condition, so the condition folds to a constant and
+ * emu_cond_fast() reads just what it needs from the lazy flags.
+ */
+EMU_INLINE const struct emu_op *
+jcc(struct emu_cpu *cpu, const struct emu_op *op, int cc)
 {
-	if (emu_cond(cpu, op->i.op & 0xf))
+	if (emu_cond_fast(cpu, cc))
 		return (emu_branch(cpu, next_rip(cpu, op) + op->i.imm,
 		    op->i.opsize));
 	return (emu_next(cpu, op));
 }
+
+#define JCC_H(cc) static H(h_jcc_##cc) { return (jcc(cpu, op, cc)); }
+JCC_H(0) JCC_H(1) JCC_H(2) JCC_H(3) JCC_H(4) JCC_H(5) JCC_H(6) JCC_H(7)
+JCC_H(8) JCC_H(9) JCC_H(10) JCC_H(11) JCC_H(12) JCC_H(13) JCC_H(14)
+JCC_H(15)
 
 static H(h_call_rel)
 {
@@ -588,22 +598,22 @@ static H(h_into)
 
 #define T EMU_F_TERM
 #define JCC_ROWS(map, base)						\
-	{ map, base + 0, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 1, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 2, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 3, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 4, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 5, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 6, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 7, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 8, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 9, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 10, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 11, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 12, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 13, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 14, -1, 0, h_jcc, T, 0 },				\
-	{ map, base + 15, -1, 0, h_jcc, T, 0 }
+	{ map, base + 0, -1, 0, h_jcc_0, T, 0 },				\
+	{ map, base + 1, -1, 0, h_jcc_1, T, 0 },				\
+	{ map, base + 2, -1, 0, h_jcc_2, T, 0 },				\
+	{ map, base + 3, -1, 0, h_jcc_3, T, 0 },				\
+	{ map, base + 4, -1, 0, h_jcc_4, T, 0 },				\
+	{ map, base + 5, -1, 0, h_jcc_5, T, 0 },				\
+	{ map, base + 6, -1, 0, h_jcc_6, T, 0 },				\
+	{ map, base + 7, -1, 0, h_jcc_7, T, 0 },				\
+	{ map, base + 8, -1, 0, h_jcc_8, T, 0 },				\
+	{ map, base + 9, -1, 0, h_jcc_9, T, 0 },				\
+	{ map, base + 10, -1, 0, h_jcc_10, T, 0 },				\
+	{ map, base + 11, -1, 0, h_jcc_11, T, 0 },				\
+	{ map, base + 12, -1, 0, h_jcc_12, T, 0 },				\
+	{ map, base + 13, -1, 0, h_jcc_13, T, 0 },				\
+	{ map, base + 14, -1, 0, h_jcc_14, T, 0 },				\
+	{ map, base + 15, -1, 0, h_jcc_15, T, 0 }
 
 const struct emu_opreg emu_control_ops[] = {
 	OP1(0xeb, h_jmp_rel, T),

@@ -342,6 +342,12 @@ struct emu_cpu {
 /* ---- lazy flag ops (flags.c) ---- */
 enum {
 	LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC,
+	/*
+	 * SF/ZF/PF from lf_res, AF clear, CF = lf_aux bit 0, OF = lf_aux
+	 * bit 1: shifts, multiplies, and rotates after any of these or a
+	 * logic op, so none of them has to compute SZP eagerly.
+	 */
+	LF_RESCO,
 };
 
 uint64_t emu_get_rflags(struct emu_cpu *cpu);
@@ -365,6 +371,88 @@ emu_lf(struct emu_cpu *cpu, int op, int size, uint64_t dst, uint64_t src,
 	cpu->lf_dst = dst;
 	cpu->lf_src = src;
 	cpu->lf_res = res;
+}
+
+/* Record a result whose CF/OF are known (LF_RESCO). */
+EMU_INLINE void
+emu_lf_resco(struct emu_cpu *cpu, int size, uint64_t res, bool cf, bool of)
+{
+	cpu->lf_op = LF_RESCO;
+	cpu->lf_size = size;
+	cpu->lf_res = res;
+	cpu->lf_aux = (cf ? 1 : 0) | (of ? 2 : 0);
+}
+
+/*
+ * Inline fast paths for reading the lazy flags (Jcc, SETcc, CMOVcc,
+ * INC/DEC's carry): the common last operations (CMP/SUB, TEST/logic, ADD,
+ * INC/DEC, shifts) are answered here; the rest go to flags.c.  Values are
+ * shifted left so the operand size's sign bit is bit 63: unsigned and
+ * signed compares then need no masking or sign extension.
+ */
+EMU_INLINE unsigned
+emu_lf_shift(struct emu_cpu *cpu)
+{
+	return (64 - 8 * cpu->lf_size);
+}
+
+EMU_INLINE bool
+emu_cf_fast(struct emu_cpu *cpu)
+{
+	unsigned sh;
+
+	switch (cpu->lf_op) {
+	case LF_NONE:
+		return (cpu->rflags & FL_CF);
+	case LF_SUB:
+		sh = emu_lf_shift(cpu);
+		return ((cpu->lf_dst << sh) < (cpu->lf_src << sh));
+	case LF_LOGIC:
+		return (false);
+	case LF_INC:
+	case LF_DEC:
+	case LF_RESCO:
+		return (cpu->lf_aux & 1);
+	}
+	return (emu_get_cf(cpu));
+}
+
+/* Condition cc (0..15) from the lazy state; cc is usually a constant. */
+EMU_INLINE bool
+emu_cond_fast(struct emu_cpu *cpu, int cc)
+{
+	unsigned sh;
+	uint64_t d, s, r;
+	bool v;
+
+	if (cpu->lf_op == LF_SUB) {
+		sh = emu_lf_shift(cpu);
+		d = cpu->lf_dst << sh;
+		s = cpu->lf_src << sh;
+		r = cpu->lf_res << sh;
+		switch (cc >> 1) {
+		case 1: v = d < s; break;			/* B */
+		case 2: v = r == 0; break;			/* Z */
+		case 3: v = d <= s; break;			/* BE */
+		case 4: v = (int64_t)r < 0; break;		/* S */
+		case 6: v = (int64_t)d < (int64_t)s; break;	/* L */
+		case 7: v = (int64_t)d <= (int64_t)s; break;	/* LE */
+		default: return (emu_cond(cpu, cc));		/* O, P */
+		}
+		return (v ^ (cc & 1));
+	}
+	if (cpu->lf_op == LF_LOGIC || cpu->lf_op == LF_INC ||
+	    cpu->lf_op == LF_DEC || cpu->lf_op == LF_ADD) {
+		/* ZF and SF straight from the result */
+		r = cpu->lf_res << emu_lf_shift(cpu);
+		switch (cc >> 1) {
+		case 2: v = r == 0; break;			/* Z */
+		case 4: v = (int64_t)r < 0; break;		/* S */
+		default: return (emu_cond(cpu, cc));
+		}
+		return (v ^ (cc & 1));
+	}
+	return (emu_cond(cpu, cc));
 }
 
 /* Set the arithmetic flags to exact values (shifts, multiplies, ...). */

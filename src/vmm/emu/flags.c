@@ -57,7 +57,9 @@ emu_get_cf(struct emu_cpu *cpu)
 		return (false);
 	case LF_INC:
 	case LF_DEC:
-		return (cpu->lf_aux);
+		return (cpu->lf_aux & 1);
+	case LF_RESCO:
+		return (cpu->lf_aux & 1);
 	}
 	return (false);
 }
@@ -104,6 +106,8 @@ emu_get_of(struct emu_cpu *cpu)
 	case LF_SBB:
 	case LF_DEC:
 		return (((d ^ s) & (d ^ r) & sb) != 0);
+	case LF_RESCO:
+		return ((cpu->lf_aux & 2) != 0);
 	}
 	return (false);
 }
@@ -115,6 +119,7 @@ get_af(struct emu_cpu *cpu)
 	case LF_NONE:
 		return (cpu->rflags & FL_AF);
 	case LF_LOGIC:
+	case LF_RESCO:
 		return (false);	/* undefined; real CPUs clear it */
 	}
 	/* carry/borrow out of bit 3 */

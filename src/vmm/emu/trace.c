@@ -165,12 +165,10 @@ emu_trace_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 	if (has_err)
 		snprintf(e, sizeof(e), " err=%#x", err);
 	emu_trace_printf(cpu, "%s vec=%d(%s)%s at %04x:%016" PRIx64
-	    " rsp=%016" PRIx64 " cr2=%016" PRIx64 " cpl=%d%s",
+	    " rsp=%016" PRIx64 " cr2=%016" PRIx64 " cpl=%d",
 	    soft ? "soft-int" : vec < 32 ? "exception" : "interrupt",
 	    vec, vec_name(vec), e, cpu->seg[EMU_CS].sel, cpu->rip,
-	    cpu->r[R_SP], cpu->cr2, cpu->cpl,
-	    cpu->delivering >= 0 && cpu->delivering != vec ?
-	    " (while delivering an earlier one)" : "");
+	    cpu->r[R_SP], cpu->cr2, cpu->cpl);
 }
 
 void

@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * test_virtio_blk.c: virtio-blk and virtio-rnd through the real virtio-pci
+ * transport and PCI core, driven the way a guest driver would (config
+ * space, the modern BAR's registers, rings in a fake guest RAM): the PCI
+ * identity and capabilities, feature negotiation, read/write/flush/
+ * get-id/discard against a temporary image file, the status byte for bad
+ * requests (beyond the disk, partial sectors, unknown types, writes to a
+ * ro disk), garbage descriptors breaking only the device, INTx and MSI-X
+ * delivery, and -s / option errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "dev_fakes.h"
+#include "devices/pci_emul.h"
+#include "devices/pci_virtio.h"
+#include "devices/virtio.h"
+
+/* ---- fake guest RAM: 1 MiB at gpa 0 ---- */
+#define RAM_SIZE	(1024 * 1024)
+static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
+
+void *
+vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len)
+{
+	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
+		return (NULL);
+	return (ram + gpa);
+}
+
+void
+vm_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len)
+{
+}
+
+static int msi_n;
+static uint64_t msi_addr, msi_data;
+
+int
+vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
+{
+	msi_n++;
+	msi_addr = addr;
+	msi_data = msg;
+	return (0);
+}
+
+extern const struct pci_devemu pci_de_vblk, pci_de_vrnd;
+const void *pull_vblk = &pci_de_vblk, *pull_vrnd = &pci_de_vrnd;
+
+#define QSZ		16
+#define DESC_GPA	0x1000
+#define AVAIL_GPA	0x2000
+#define USED_GPA	0x3000
+#define HDR_GPA		0x10000
+#define DATA_GPA	0x20000
+#define STAT_GPA	0x30000
+#define DISK_SIZE	(64 * 1024)
+
+static char img[64], roimg[64];
+static uint8_t pattern[DISK_SIZE];
+static uint64_t bar;
+static int slot;
+static uint16_t avail_idx;
+
+/* ---- the guest side ---- */
+
+static uint32_t
+cfgr(int s, int off, int bytes)
+{
+	uint32_t v = 0;
+
+	pci_cfgrw(1, 0, s, 0, off, bytes, &v);
+	return (v);
+}
+
+static void
+cfgw(int s, int off, int bytes, uint32_t v)
+{
+	pci_cfgrw(0, 0, s, 0, off, bytes, &v);
+}
+
+static uint64_t
+rd(uint64_t off, int bytes)
+{
+	return (mmio(1, bar + off, bytes, 0, NULL));
+}
+
+static void
+wr(uint64_t off, int bytes, uint64_t v)
+{
+	(void)mmio(0, bar + off, bytes, v, NULL);
+}
+
+static void
+make_image(const char *path, bool fill)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, pattern, DISK_SIZE), DISK_SIZE);
+	close(fd);
+}
+
+static void
+read_image(const char *path, void *buf, off_t off, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
+	close(fd);
+}
+
+/* Configure one function from -s text and bring up the PCI bus. */
+static void
+start(const char *const *slots, int n, int use)
+{
+	char buf[256];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "%s", slots[i]);
+		assert_int_equal(pci_parse_slot(buf), 0);
+	}
+	assert_int_equal(init_pci(NULL), 0);
+	slot = use;
+	cfgw(slot, PCIR_COMMAND, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
+	bar = pci_get_devinst(0, slot, 0)->pi_bar[VTPCI_MODERN_BAR].addr;
+	assert_true(bar != 0);
+}
+
+/* The driver's init sequence (§3.1.1); returns the status read back. */
+static uint8_t
+driver_init(uint64_t feat)
+{
+	wr(0x14, 1, 0);
+	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
+	wr(0x08, 4, 0);
+	wr(0x0c, 4, (uint32_t)feat);
+	wr(0x08, 4, 1);
+	wr(0x0c, 4, (uint32_t)(feat >> 32));
+	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
+	    VIRTIO_S_FEATURES_OK);
+	return (rd(0x14, 1));
+}
+
+static void
+queue_up(uint16_t vector)
+{
+	memset(ram, 0, 0x4000);
+	avail_idx = 0;
+	wr(0x16, 2, 0);
+	wr(0x18, 2, QSZ);
+	wr(0x1a, 2, vector);
+	wr(0x20, 4, DESC_GPA);
+	wr(0x24, 4, 0);
+	wr(0x28, 4, AVAIL_GPA);
+	wr(0x2c, 4, 0);
+	wr(0x30, 4, USED_GPA);
+	wr(0x34, 4, 0);
+	wr(0x1c, 2, 1);
+	assert_int_equal(rd(0x1c, 2), 1);
+	wr(0x14, 1, 0x0f);
+}
+
+static volatile struct vring_desc *
+desc(int i)
+{
+	return ((volatile struct vring_desc *)(ram + DESC_GPA) + i);
+}
+
+static volatile struct vring_used *
+used(void)
+{
+	return ((volatile struct vring_used *)(ram + USED_GPA));
+}
+
+static void
+set_desc(int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+{
+	desc(i)->addr = addr;
+	desc(i)->len = len;
+	desc(i)->flags = flags;
+	desc(i)->next = next;
+}
+
+/* Post chain 'head', notify, and wait for the used ring to reach it. */
+static bool
+submit(uint16_t head)
+{
+	volatile struct vring_avail *a =
+	    (volatile struct vring_avail *)(ram + AVAIL_GPA);
+	struct timespec ts = { 0, 1000000 };
+
+	a->ring[avail_idx % QSZ] = head;
+	avail_idx++;
+	__atomic_store_n(&a->idx, avail_idx, __ATOMIC_RELEASE);
+	wr(VTPCI_NOTIFY_OFF, 2, 0);
+	for (int i = 0; i < 5000; i++) {
+		if (__atomic_load_n(&used()->idx, __ATOMIC_ACQUIRE) ==
+		    avail_idx)
+			return (true);
+		nanosleep(&ts, NULL);
+	}
+	return (false);
+}
+
+/* A three-part request: header, data (len, dir), status. */
+static uint8_t
+blk_req(uint32_t type, uint64_t sector, uint32_t len, bool dev_writes)
+{
+	uint8_t *h = ram + HDR_GPA;
+
+	memset(h, 0, 16);
+	memcpy(h, &type, 4);
+	memcpy(h + 8, &sector, 8);
+	ram[STAT_GPA] = 0xee;
+	set_desc(0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	if (len > 0) {
+		set_desc(1, DATA_GPA, len, VRING_DESC_F_NEXT |
+		    (dev_writes ? VRING_DESC_F_WRITE : 0), 2);
+		set_desc(2, STAT_GPA, 1, VRING_DESC_F_WRITE, 0);
+	} else {
+		set_desc(1, STAT_GPA, 1, VRING_DESC_F_WRITE, 0);
+	}
+	assert_true(submit(0));
+	return (ram[STAT_GPA]);
+}
+
+static uint32_t
+last_used_len(void)
+{
+	return (used()->ring[(used()->idx - 1) % QSZ].len);
+}
+
+static int
+setup(void **state)
+{
+	init_config();
+	init_inout(false);
+	init_mem();
+	fake_reset();
+	msi_n = 0;
+	memset(ram, 0, sizeof(ram));
+	for (int i = 0; i < DISK_SIZE; i++)
+		pattern[i] = (uint8_t)(i * 7 + (i >> 9));
+	snprintf(img, sizeof(img), "/tmp/lhyve-tvblk-%d.img", getpid());
+	snprintf(roimg, sizeof(roimg), "/tmp/lhyve-tvblk-ro-%d.img",
+	    getpid());
+	make_image(img, true);
+	make_image(roimg, true);
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	free_config();
+	unlink(img);
+	unlink(roimg);
+	return (0);
+}
+
+static void
+start_blk(const char *extra)
+{
+	char s[200];
+	const char *v[1] = { s };
+
+	snprintf(s, sizeof(s), "4,virtio-blk,%s%s", img, extra);
+	start(v, 1, 4);
+}
+
+/* ---- identity ---- */
+
+static void
+test_pci_identity(void **state)
+{
+	int off, types = 0;
+
+	start_blk("");
+	assert_int_equal(cfgr(4, PCIR_VENDOR, 2), 0x1af4);
+	assert_int_equal(cfgr(4, PCIR_DEVICE, 2), 0x1042);
+	assert_int_equal(cfgr(4, PCIR_REVID, 1), 1);
+	assert_int_equal(cfgr(4, PCIR_SUBVEND_0, 2), 0x1af4);
+	/* The four vendor capabilities, each pointing into BAR 4. */
+	off = pci_emul_find_capability(pci_get_devinst(0, 4, 0), PCIY_VENDOR);
+	while (off > 0) {
+		if (cfgr(4, off, 1) == PCIY_VENDOR) {
+			types |= 1 << cfgr(4, off + 3, 1);
+			assert_int_equal(cfgr(4, off + 4, 1), 4);
+		}
+		off = cfgr(4, off + 1, 1);
+	}
+	assert_int_equal(types, 0x1e);
+	assert_true(pci_emul_find_capability(pci_get_devinst(0, 4, 0),
+	    PCIY_MSIX) > 0);
+	/* Common config: one queue of QSZ, features with VERSION_1. */
+	assert_int_equal(rd(0x12, 2), 1);
+	wr(0x16, 2, 0);
+	assert_int_equal(rd(0x18, 2), 128);
+	wr(0x00, 4, 1);
+	assert_int_equal(rd(0x04, 4) & 1, 1);		/* VERSION_1 */
+	wr(0x00, 4, 0);
+	assert_int_equal(rd(0x04, 4) & (1u << 5), 0);	/* not RO */
+	assert_true(rd(0x04, 4) & (1u << 9));		/* FLUSH */
+	/* A queue that does not exist has size 0. */
+	wr(0x16, 2, 7);
+	assert_int_equal(rd(0x18, 2), 0);
+	/* Config space: capacity in 512-byte sectors, blk_size. */
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF, 4), DISK_SIZE / 512);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 4, 4), 0);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 20, 4), 512);
+}
+
+static void
+test_feature_negotiation(void **state)
+{
+	start_blk("");
+	/* Without VERSION_1 the modern interface refuses. */
+	assert_int_equal(driver_init(1ULL << 9) & VIRTIO_S_FEATURES_OK, 0);
+	/* A feature not offered (bit 5, RO, on a writable disk). */
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 5)) &
+	    VIRTIO_S_FEATURES_OK, 0);
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 9)),
+	    0x0b);
+	/* Reading back the driver features. */
+	wr(0x08, 4, 1);
+	assert_int_equal(rd(0x0c, 4), 1);
+	/* Status 0 resets. */
+	wr(0x14, 1, 0);
+	assert_int_equal(rd(0x14, 1), 0);
+}
+
+/* ---- requests ---- */
+
+static void
+test_read_write(void **state)
+{
+	uint8_t buf[1024];
+
+	start_blk("");
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+
+	assert_int_equal(blk_req(0, 3, 1024, true), 0);
+	assert_memory_equal(ram + DATA_GPA, pattern + 3 * 512, 1024);
+	assert_int_equal(last_used_len(), 1025);
+	assert_int_equal(used()->ring[0].id, 0);
+
+	memset(ram + DATA_GPA, 0x5a, 1024);
+	assert_int_equal(blk_req(1, 10, 1024, false), 0);
+	assert_int_equal(last_used_len(), 1);
+	read_image(img, buf, 10 * 512, 1024);
+	for (int i = 0; i < 1024; i++)
+		assert_int_equal(buf[i], 0x5a);
+	/* The neighbours are untouched. */
+	read_image(img, buf, 9 * 512, 512);
+	assert_memory_equal(buf, pattern + 9 * 512, 512);
+
+	assert_int_equal(blk_req(4, 0, 0, false), 0);	/* flush */
+	/* The last sector is readable; one past it is not. */
+	assert_int_equal(blk_req(0, DISK_SIZE / 512 - 1, 512, true), 0);
+	assert_int_equal(blk_req(0, DISK_SIZE / 512, 512, true), 1);
+	assert_int_equal(blk_req(0, DISK_SIZE / 512 - 1, 1024, true), 1);
+	assert_int_equal(blk_req(1, ~0ULL, 512, false), 1);
+	assert_int_equal(blk_req(0, 1ULL << 60, 512, true), 1);
+	/* Partial sectors. */
+	assert_int_equal(blk_req(0, 0, 100, true), 1);
+	assert_int_equal(blk_req(1, 0, 513, false), 1);
+	/* Unknown type. */
+	assert_int_equal(blk_req(77, 0, 512, true), 2);
+	/* The device is still fine. */
+	assert_int_equal(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET, 0);
+	assert_int_equal(blk_req(0, 0, 512, true), 0);
+	assert_memory_equal(ram + DATA_GPA, pattern, 512);
+}
+
+static void
+test_get_id(void **state)
+{
+	start_blk(",ser=ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	memset(ram + DATA_GPA, 0xff, 64);
+	assert_int_equal(blk_req(8, 0, 64, true), 0);
+	/* The first 20 bytes of ser=. */
+	assert_memory_equal(ram + DATA_GPA, "ABCDEFGHIJKLMNOPQRST", 20);
+	assert_int_equal(ram[DATA_GPA + 20], 0xff);
+}
+
+static void
+test_discard(void **state)
+{
+	uint8_t buf[512], z[512];
+	struct { uint64_t sector; uint32_t n, flags; } d = { 4, 2, 0 };
+
+	start_blk("");
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 13)),
+	    0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(11, 0, 16, false), 0);
+	memset(z, 0, sizeof(z));
+	read_image(img, buf, 5 * 512, 512);
+	assert_memory_equal(buf, z, 512);
+	read_image(img, buf, 6 * 512, 512);
+	assert_memory_equal(buf, pattern + 6 * 512, 512);
+	/* Past the end. */
+	d.sector = DISK_SIZE / 512 - 1;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(11, 0, 16, false), 1);
+}
+
+static void
+test_read_only(void **state)
+{
+	char s[200];
+	const char *v[1] = { s };
+	uint8_t buf[512];
+
+	snprintf(s, sizeof(s), "4,virtio-blk,%s,ro", roimg);
+	start(v, 1, 4);
+	wr(0x00, 4, 0);
+	assert_true(rd(0x04, 4) & (1u << 5));		/* RO offered */
+	assert_int_equal(rd(0x04, 4) & (1u << 13), 0);	/* no DISCARD */
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 5)), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	memset(ram + DATA_GPA, 0, 512);
+	/* A driver that ignores RO still cannot write. */
+	assert_int_equal(blk_req(1, 0, 512, false), 1);
+	read_image(roimg, buf, 0, 512);
+	assert_memory_equal(buf, pattern, 512);
+	assert_int_equal(blk_req(0, 1, 512, true), 0);
+	assert_memory_equal(ram + DATA_GPA, pattern + 512, 512);
+}
+
+static void
+test_garbage_descriptors(void **state)
+{
+	start_blk("");
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+
+	/* Data pointing outside guest RAM: the device breaks, lhyve lives. */
+	set_desc(0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(1, 0x7fff0000000ULL, 4096, VRING_DESC_F_NEXT |
+	    VRING_DESC_F_WRITE, 2);
+	set_desc(2, STAT_GPA, 1, VRING_DESC_F_WRITE, 0);
+	assert_false(submit(0));
+	assert_true(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET);
+	/* Later notifications are ignored until a reset. */
+	assert_false(submit(0));
+	/* No status byte at all: also a device error. */
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	set_desc(0, HDR_GPA, 16, 0, 0);
+	assert_false(submit(0));
+	assert_true(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET);
+	/* A descriptor loop. */
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	set_desc(0, HDR_GPA, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(1, DATA_GPA, 16, VRING_DESC_F_NEXT, 0);
+	assert_false(submit(0));
+	assert_true(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET);
+	/* After a reset it works again. */
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	assert_int_equal(blk_req(0, 0, 512, true), 0);
+}
+
+/* ---- interrupts ---- */
+
+static void
+test_intx(void **state)
+{
+	struct pci_devinst *pi;
+
+	start_blk("");
+	pi = pci_get_devinst(0, 4, 0);
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	fake_reset();
+	assert_int_equal(blk_req(0, 0, 512, true), 0);
+	assert_int_equal(fake_count(F_IOAPIC_ASSERT,
+	    pi->pi_lintr.irq.ioapic_irq), 1);
+	/* Reading the ISR returns the queue bit, clears it, lowers INTx. */
+	assert_int_equal(rd(VTPCI_ISR_OFF, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(rd(VTPCI_ISR_OFF, 1), 0);
+	assert_int_equal(fake_count(F_IOAPIC_DEASSERT,
+	    pi->pi_lintr.irq.ioapic_irq), 1);
+	assert_int_equal(msi_n, 0);
+}
+
+static void
+test_msix(void **state)
+{
+	struct pci_devinst *pi;
+	uint64_t tbar;
+	int cap;
+
+	start_blk("");
+	pi = pci_get_devinst(0, 4, 0);
+	tbar = pi->pi_bar[VTPCI_MSIX_BAR].addr;
+	/* Vector 1 -> 0xfee00000 / 0x41, unmasked; MSI-X on. */
+	mmio(0, tbar + 16, 4, 0xfee00000, NULL);
+	mmio(0, tbar + 20, 4, 0, NULL);
+	mmio(0, tbar + 24, 4, 0x41, NULL);
+	mmio(0, tbar + 28, 4, 0, NULL);
+	cap = pci_emul_find_capability(pi, PCIY_MSIX);
+	assert_int_equal(cfgr(4, cap + 2, 2) & 0x7ff, 1);	/* 2 vectors */
+	cfgw(4, cap + 2, 2, PCIM_MSIXCTRL_MSIX_ENABLE);
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	/* Vectors beyond the table read back as NO_VECTOR. */
+	wr(0x10, 2, 5);
+	assert_int_equal(rd(0x10, 2), VIRTIO_MSI_NO_VECTOR);
+	wr(0x10, 2, 0);
+	assert_int_equal(rd(0x10, 2), 0);
+	queue_up(1);
+	assert_int_equal(rd(0x1a, 2), 1);
+	fake_reset();
+	assert_int_equal(blk_req(0, 0, 512, true), 0);
+	assert_int_equal(msi_n, 1);
+	assert_int_equal(msi_addr, 0xfee00000);
+	assert_int_equal(msi_data, 0x41);
+	assert_int_equal(fake_nlog, 0);		/* no INTx */
+	assert_int_equal(rd(VTPCI_ISR_OFF, 1), 0);	/* ISR unused */
+}
+
+static void
+test_msi_forced(void **state)
+{
+	struct pci_devinst *pi;
+
+	set_config_bool("virtio_msix", false);
+	start_blk("");
+	pi = pci_get_devinst(0, 4, 0);
+	assert_int_equal(pci_emul_find_capability(pi, PCIY_MSIX), -1);
+	assert_true(pci_emul_find_capability(pi, PCIY_MSI) > 0);
+}
+
+/* ---- virtio-rnd ---- */
+
+static void
+test_rnd(void **state)
+{
+	const char *v[1] = { "5,virtio-rnd" };
+	uint8_t zero[256];
+	int nz = 0;
+
+	start(v, 1, 5);
+	assert_int_equal(cfgr(5, PCIR_DEVICE, 2), 0x1044);
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	memset(ram + DATA_GPA, 0, 256);
+	memset(zero, 0, sizeof(zero));
+	set_desc(0, DATA_GPA, 256, VRING_DESC_F_WRITE, 0);
+	assert_true(submit(0));
+	assert_int_equal(last_used_len(), 256);
+	for (int i = 0; i < 256; i++)
+		nz += ram[DATA_GPA + i] != 0;
+	assert_true(nz > 200);
+	/* Out-of-RAM buffer: broken device, no crash. */
+	set_desc(0, RAM_SIZE - 16, 256, VRING_DESC_F_WRITE, 0);
+	assert_false(submit(0));
+	assert_true(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET);
+}
+
+/* ---- bad options ---- */
+
+static int
+parse(const char *s)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	return (pci_parse_slot(buf));
+}
+
+static void
+test_bad_options(void **state)
+{
+	char s[200];
+
+	assert_int_equal(parse("4,virtio-blk"), -1);
+	assert_int_equal(parse("4,virtio-blk,,ro"), -1);
+	assert_int_equal(parse("4,virtio-blk,ro=1"), -1);
+	assert_null(find_config_node("pci.0.4.0"));
+	/* Values are checked when the device is created. */
+	const char *bad[] = { ",sectorsize=100", ",sectorsize=4096/512",
+	    ",sectorsize=abc", ",ro=maybe", ",nocahce", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		free_config();
+		init_config();
+		init_inout(false);
+		init_mem();
+		snprintf(s, sizeof(s), "4,virtio-blk,%s%s", i + 1 <
+		    sizeof(bad) / sizeof(bad[0]) ? img : "/nonexistent/x",
+		    bad[i]);
+		assert_int_equal(parse(s), 0);
+		if (init_pci(NULL) != -1)
+			fail_msg("'%s' was accepted", s);
+	}
+}
+
+static void
+test_sectorsize(void **state)
+{
+	start_blk(",sectorsize=512/4096");
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 20, 4), 512);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 24, 1), 3);	/* 2^3 */
+}
+
+static void
+test_exclusive(void **state)
+{
+	char s[200];
+
+	/* Two writers of one image: the second is refused. */
+	snprintf(s, sizeof(s), "4,virtio-blk,%s", img);
+	assert_int_equal(parse(s), 0);
+	snprintf(s, sizeof(s), "5,virtio-blk,%s", img);
+	assert_int_equal(parse(s), 0);
+	assert_int_equal(init_pci(NULL), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_pci_identity),
+		T(test_feature_negotiation),
+		T(test_read_write),
+		T(test_get_id),
+		T(test_discard),
+		T(test_read_only),
+		T(test_garbage_descriptors),
+		T(test_intx),
+		T(test_msix),
+		T(test_msi_forced),
+		T(test_rnd),
+		T(test_bad_options),
+		T(test_sectorsize),
+		T(test_exclusive),
+#undef T
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
