@@ -4,7 +4,8 @@
  * capabilities that locate the modern register blocks in a memory BAR,
  * the common configuration registers, ISR, device config and queue
  * notifications, and interrupts by MSI-X (a vector per queue plus one for
- * config), one MSI message (-W) or INTx.
+ * config), one MSI message (-W) or INTx.  The device is transitional:
+ * BAR 0 also serves the legacy 0.9.5 interface for old drivers (§4.1.4.10).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,20 @@
 #define VTCC_Q_USEDLO		0x30
 #define VTCC_Q_USEDHI		0x34
 #define VTCC_SIZE		0x38
+
+/* Legacy (0.9.5) I/O BAR layout (§4.1.4.10). */
+#define VTLG_HOSTFEAT		0x00
+#define VTLG_GUESTFEAT		0x04
+#define VTLG_QPFN		0x08
+#define VTLG_QNUM		0x0c
+#define VTLG_QSEL		0x0e
+#define VTLG_QNOTIFY		0x10
+#define VTLG_STATUS		0x12
+#define VTLG_ISR		0x13
+#define VTLG_MSIX_CFG		0x14	/* only while MSI-X is enabled */
+#define VTLG_MSIX_Q		0x16
+#define VTLG_PFN_SHIFT		12	/* legacy rings are page-aligned */
+#define VTLG_ALIGN		4096
 
 /* The transport's state for one function. */
 struct pci_virtio {
@@ -100,6 +115,30 @@ vtpci_add_cap(struct pci_devinst *pi, uint8_t type, uint32_t off,
 	return (pci_emul_add_capability(pi, cap, caplen));
 }
 
+/* §4.1.2.1: the transitional PCI device ID of a virtio device type. */
+static uint16_t
+vtpci_devid(uint16_t type)
+{
+	switch (type) {
+	case VIRTIO_ID_NET:
+		return (0x1000);
+	case VIRTIO_ID_BLOCK:
+		return (0x1001);
+	case VIRTIO_ID_CONSOLE:
+		return (0x1003);
+	case VIRTIO_ID_ENTROPY:
+		return (0x1005);
+	case 5:		/* balloon */
+		return (0x1002);
+	case 8:		/* SCSI host */
+		return (0x1004);
+	case 9:		/* 9P transport */
+		return (0x1009);
+	}
+	/* No legacy ID: modern-only (then the legacy BAR goes unused). */
+	return (VIRTIO_PCI_DEVBASE + type);
+}
+
 int
 pci_virtio_init(struct pci_devinst *pi, struct virtio_softc *vs,
     uint8_t class, uint8_t subclass)
@@ -120,18 +159,25 @@ pci_virtio_init(struct pci_devinst *pi, struct virtio_softc *vs,
 	vs->vs_tr = &vtpci_trops;
 	vs->vs_trarg = pv;
 
-	/* §4.1.2.1: modern-only IDs, revision 1. */
+	/*
+	 * §4.1.2.1: transitional IDs (0x1000 + ID - 1 for the devices
+	 * that had legacy IDs), revision 0, and the subsystem device ID
+	 * naming the device type, as legacy drivers expect.
+	 */
 	pci_set_cfgdata16(pi, PCIR_VENDOR, VIRTIO_PCI_VENDOR);
-	pci_set_cfgdata16(pi, PCIR_DEVICE, VIRTIO_PCI_DEVBASE + ops->vd_devid);
-	pci_set_cfgdata8(pi, PCIR_REVID, 1);
+	pci_set_cfgdata16(pi, PCIR_DEVICE, vtpci_devid(ops->vd_devid));
+	pci_set_cfgdata8(pi, PCIR_REVID, 0);
 	pci_set_cfgdata16(pi, PCIR_SUBVEND_0, VIRTIO_PCI_VENDOR);
-	pci_set_cfgdata16(pi, PCIR_SUBDEV_0, 0x40);
+	pci_set_cfgdata16(pi, PCIR_SUBDEV_0, ops->vd_devid);
 	pci_set_cfgdata8(pi, PCIR_HDRTYPE, PCIM_HDRTYPE_NORMAL);
 	pci_set_cfgdata8(pi, PCIR_CLASS, class);
 	pci_set_cfgdata8(pi, PCIR_SUBCLASS, subclass);
 
-	error = pci_emul_alloc_bar(pi, VTPCI_MODERN_BAR, PCIBAR_MEM64,
-	    VTPCI_BAR_SIZE);
+	error = pci_emul_alloc_bar(pi, VTPCI_LEGACY_BAR, PCIBAR_IO,
+	    VTLG_MSIX_Q + 2 + ops->vd_cfgsize);
+	if (error == 0)
+		error = pci_emul_alloc_bar(pi, VTPCI_MODERN_BAR, PCIBAR_MEM64,
+		    VTPCI_BAR_SIZE);
 	if (error == 0)
 		error = vtpci_add_cap(pi, VIRTIO_PCI_CAP_COMMON_CFG,
 		    VTPCI_COMMON_OFF, VTCC_SIZE, NULL, 0);
@@ -246,13 +292,32 @@ vtpci_set_addr(uint64_t *a, bool hi, uint32_t v)
 		*a = (*a & ~0xffffffffULL) | v;
 }
 
+/* A status write through either interface. */
+static void
+vtpci_set_status(struct pci_virtio *pv, uint8_t value)
+{
+	struct virtio_softc *vs = pv->pv_vs;
+	uint8_t old = vs->vs_status;
+
+	virtio_set_status(vs, value);
+	if (value == 0)
+		pci_lintr_deassert(pv->pv_pi);
+	/* Buffers made available before DRIVER_OK are seen now. */
+	if ((old & VIRTIO_S_DRIVER_OK) == 0 &&
+	    (vs->vs_status & VIRTIO_S_DRIVER_OK) != 0) {
+		for (int i = 0; i < vs->vs_ops->vd_nvq; i++)
+			if (vq_has_descs(&vs->vs_queues[i]))
+				vs->vs_ops->vd_qnotify(vs->vs_dev,
+				    &vs->vs_queues[i]);
+	}
+}
+
 static void
 vtpci_common_write(struct pci_virtio *pv, uint64_t off, int size,
     uint64_t value)
 {
 	struct virtio_softc *vs = pv->pv_vs;
 	struct vqueue_info *vq = vtpci_curq(vs);
-	uint8_t old;
 	uint64_t f;
 
 	/* §4.1.3.1: the driver uses each field's own width. */
@@ -264,6 +329,7 @@ vtpci_common_write(struct pci_virtio *pv, uint64_t off, int size,
 		pv->pv_gfsel = value;
 		return;
 	case VTCC_GF | 4 << 8:
+		vs->vs_legacy = false;
 		if (pv->pv_gfsel >= 2)
 			return;
 		f = vs->vs_drvfeat;
@@ -277,18 +343,8 @@ vtpci_common_write(struct pci_virtio *pv, uint64_t off, int size,
 		vs->vs_msix_cfg = vtpci_vector(pv, value);
 		return;
 	case VTCC_STATUS | 1 << 8:
-		old = vs->vs_status;
-		virtio_set_status(vs, value);
-		if (value == 0)
-			pci_lintr_deassert(pv->pv_pi);
-		/* Buffers made available before DRIVER_OK are seen now. */
-		if ((old & VIRTIO_S_DRIVER_OK) == 0 &&
-		    (vs->vs_status & VIRTIO_S_DRIVER_OK) != 0) {
-			for (int i = 0; i < vs->vs_ops->vd_nvq; i++)
-				if (vq_has_descs(&vs->vs_queues[i]))
-					vs->vs_ops->vd_qnotify(vs->vs_dev,
-					    &vs->vs_queues[i]);
-		}
+		vs->vs_legacy = false;
+		vtpci_set_status(pv, value);
 		return;
 	case VTCC_Q_SELECT | 2 << 8:
 		vs->vs_curq = value;
@@ -329,16 +385,124 @@ vtpci_common_write(struct pci_virtio *pv, uint64_t off, int size,
 }
 
 static void
-vtpci_notify(struct pci_virtio *pv, uint64_t off)
+vtpci_notify(struct pci_virtio *pv, uint64_t q)
 {
 	struct virtio_softc *vs = pv->pv_vs;
-	uint64_t q = off / VTPCI_NOTIFY_MULT;
 
 	if (q >= (uint64_t)vs->vs_ops->vd_nvq ||
 	    (vs->vs_status & VIRTIO_S_DRIVER_OK) == 0)
 		return;
 	if (vs->vs_queues[q].vq_enabled)
 		vs->vs_ops->vd_qnotify(vs->vs_dev, &vs->vs_queues[q]);
+}
+
+/* ---- the legacy interface (§4.1.4.10) ---- */
+
+/* Where the device config starts in the I/O BAR: after the MSI-X pair
+ * only while MSI-X is on (§4.1.4.10). */
+static uint64_t
+vtlg_cfgoff(struct pci_virtio *pv)
+{
+	return (pci_msix_enabled(pv->pv_pi) ? VTLG_MSIX_Q + 2 : VTLG_MSIX_CFG);
+}
+
+static uint64_t
+vtlg_read(struct pci_virtio *pv, uint64_t off, int size)
+{
+	struct virtio_softc *vs = pv->pv_vs;
+	struct vqueue_info *vq = vtpci_curq(vs);
+	uint64_t cfg = vtlg_cfgoff(pv);
+	uint32_t v = 0;
+
+	if (off >= cfg) {
+		off -= cfg;
+		if (off + size <= vs->vs_ops->vd_cfgsize &&
+		    vs->vs_ops->vd_cfgread != NULL &&
+		    vs->vs_ops->vd_cfgread(vs->vs_dev, off, size, &v) == 0)
+			return (v);
+		return (~0ULL);
+	}
+	switch (off | (uint64_t)size << 8) {
+	case VTLG_HOSTFEAT | 4 << 8:
+		return ((uint32_t)vs->vs_hostfeat);
+	case VTLG_GUESTFEAT | 4 << 8:
+		return ((uint32_t)vs->vs_drvfeat);
+	case VTLG_QPFN | 4 << 8:
+		return (vq != NULL ? vq->vq_desc_gpa >> VTLG_PFN_SHIFT : 0);
+	case VTLG_QNUM | 2 << 8:
+		return (vq != NULL ? vs->vs_ops->vd_qsize : 0);
+	case VTLG_QSEL | 2 << 8:
+		return (vs->vs_curq);
+	case VTLG_STATUS | 1 << 8:
+		return (vs->vs_status);
+	case VTLG_ISR | 1 << 8:
+		v = vs->vs_isr;
+		vs->vs_isr = 0;
+		pci_lintr_deassert(pv->pv_pi);
+		return (v);
+	case VTLG_MSIX_CFG | 2 << 8:
+		return (vs->vs_msix_cfg);
+	case VTLG_MSIX_Q | 2 << 8:
+		return (vq != NULL ? vq->vq_msix_idx : VIRTIO_MSI_NO_VECTOR);
+	}
+	return (~0ULL);
+}
+
+static void
+vtlg_write(struct pci_virtio *pv, uint64_t off, int size, uint64_t value)
+{
+	struct virtio_softc *vs = pv->pv_vs;
+	struct vqueue_info *vq = vtpci_curq(vs);
+	uint64_t cfg = vtlg_cfgoff(pv), qs;
+
+	if (off >= cfg) {
+		off -= cfg;
+		if (off + size <= vs->vs_ops->vd_cfgsize &&
+		    vs->vs_ops->vd_cfgwrite != NULL)
+			(void)vs->vs_ops->vd_cfgwrite(vs->vs_dev, off, size,
+			    value);
+		return;
+	}
+	switch (off | (uint64_t)size << 8) {
+	case VTLG_GUESTFEAT | 4 << 8:
+		vs->vs_legacy = true;
+		virtio_set_driver_features(vs, (uint32_t)value);
+		return;
+	case VTLG_QPFN | 4 << 8:
+		if (vq == NULL)
+			return;
+		if (value == 0) {
+			vq_reset(vq);
+			return;
+		}
+		/* One page-aligned block: desc, avail, then used on the
+		 * next page boundary (legacy §2.6 of virtio 0.9.5). */
+		qs = vs->vs_ops->vd_qsize;
+		vq->vq_qsize = qs;
+		vq->vq_desc_gpa = value << VTLG_PFN_SHIFT;
+		vq->vq_avail_gpa = vq->vq_desc_gpa + VRING_DESC_SIZE(qs);
+		vq->vq_used_gpa = (vq->vq_avail_gpa + VRING_AVAIL_SIZE(qs) +
+		    VTLG_ALIGN - 1) & ~(uint64_t)(VTLG_ALIGN - 1);
+		(void)vq_enable(vq);
+		return;
+	case VTLG_QSEL | 2 << 8:
+		vs->vs_curq = value;
+		return;
+	case VTLG_QNOTIFY | 2 << 8:
+		vtpci_notify(pv, value);
+		return;
+	case VTLG_STATUS | 1 << 8:
+		vs->vs_legacy = true;
+		vtpci_set_status(pv, value);
+		return;
+	case VTLG_MSIX_CFG | 2 << 8:
+		vs->vs_msix_cfg = vtpci_vector(pv, value);
+		return;
+	case VTLG_MSIX_Q | 2 << 8:
+		if (vq != NULL)
+			vq->vq_msix_idx = vtpci_vector(pv, value);
+		return;
+	}
 }
 
 uint64_t
@@ -350,10 +514,12 @@ pci_virtio_barread(struct pci_devinst *pi, int baridx, uint64_t offset,
 	uint32_t v = 0;
 	uint64_t r = 0;
 
-	if (baridx != VTPCI_MODERN_BAR)
+	if (baridx != VTPCI_MODERN_BAR && baridx != VTPCI_LEGACY_BAR)
 		return (~0ULL);
 	pthread_mutex_lock(&vs->vs_mtx);
-	if (offset < VTPCI_ISR_OFF) {
+	if (baridx == VTPCI_LEGACY_BAR) {
+		r = vtlg_read(pv, offset, size);
+	} else if (offset < VTPCI_ISR_OFF) {
 		r = vtpci_common_read(pv, offset - VTPCI_COMMON_OFF, size);
 	} else if (offset < VTPCI_DEVCFG_OFF) {
 		/* §4.1.4.5.1: reading the ISR clears it and the INTx line. */
@@ -382,10 +548,12 @@ pci_virtio_barwrite(struct pci_devinst *pi, int baridx, uint64_t offset,
 	struct pci_virtio *pv = pi->pi_arg;
 	struct virtio_softc *vs = pv->pv_vs;
 
-	if (baridx != VTPCI_MODERN_BAR)
+	if (baridx != VTPCI_MODERN_BAR && baridx != VTPCI_LEGACY_BAR)
 		return;
 	pthread_mutex_lock(&vs->vs_mtx);
-	if (offset < VTPCI_ISR_OFF) {
+	if (baridx == VTPCI_LEGACY_BAR) {
+		vtlg_write(pv, offset, size, value);
+	} else if (offset < VTPCI_ISR_OFF) {
 		vtpci_common_write(pv, offset - VTPCI_COMMON_OFF, size, value);
 	} else if (offset >= VTPCI_DEVCFG_OFF && offset < VTPCI_NOTIFY_OFF) {
 		offset -= VTPCI_DEVCFG_OFF;
@@ -394,7 +562,8 @@ pci_virtio_barwrite(struct pci_devinst *pi, int baridx, uint64_t offset,
 			(void)vs->vs_ops->vd_cfgwrite(vs->vs_dev, offset,
 			    size, value);
 	} else if (offset >= VTPCI_NOTIFY_OFF) {
-		vtpci_notify(pv, offset - VTPCI_NOTIFY_OFF);
+		vtpci_notify(pv, (offset - VTPCI_NOTIFY_OFF) /
+		    VTPCI_NOTIFY_MULT);
 	}
 	pthread_mutex_unlock(&vs->vs_mtx);
 }

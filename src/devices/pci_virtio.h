@@ -4,7 +4,8 @@
  * device's PCI registration hands its virtio_softc to.  The device core
  * itself stays transport-free (virtio.h).
  *
- * BAR layout of every virtio-pci function lhyve makes:
+ * BAR layout of every virtio-pci function lhyve makes (transitional):
+ *   BAR 0  I/O, the legacy 0.9.5 registers then the device config
  *   BAR 1  MSI-X table and PBA (pci_msi.c), unless virtio_msix=false (-W)
  *   BAR 4  64-bit memory, the modern registers, one page each:
  *          0x0000 common config, 0x1000 ISR, 0x2000 device config,
@@ -21,6 +22,7 @@
 #define VIRTIO_PCI_VENDOR	0x1af4	/* Red Hat / virtio (§4.1.2) */
 #define VIRTIO_PCI_DEVBASE	0x1040	/* modern: 0x1040 + device ID */
 
+#define VTPCI_LEGACY_BAR	0
 #define VTPCI_MSIX_BAR		1
 #define VTPCI_MODERN_BAR	4
 #define VTPCI_COMMON_OFF	0x0000

@@ -199,6 +199,7 @@ struct ct_case {
 	struct ct_patch patch[2];	/* on top of the per-form background */
 	uint8_t fpu;		/* x87/SSE case: fx is loaded and compared */
 	uint16_t fswmask;	/* FSW bits not compared */
+	uint16_t skip_off, skip_len;	/* scratch bytes not compared */
 	uint8_t fx[CT_FX_SIZE] __attribute__((aligned(16)));	/* FXSAVE64 */
 };
 

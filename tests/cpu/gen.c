@@ -318,6 +318,9 @@ addr_reg_ok(const struct ct_form *f, const struct enc *e, int n, bool index)
 		return (false);
 	if (f->op == 'x' && n == R_AX)	/* CMPXCHG compares with rAX */
 		return (false);
+	/* PCMPESTRx: EAX/EDX are the lengths, set after the address */
+	if ((f->fpx & FPX_STR) && (n == R_AX || n == R_DX))
+		return (false);
 	return (true);
 }
 
@@ -550,6 +553,17 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	if (f->cls == C_FP) {
 		ct_gen_fp(f, r, c, mpatch);
 		/* MASKMOVQ/MASKMOVDQU store through DS:RDI */
+		/*
+		 * FNSTENV/FNSAVE store FIP, FCS/FOP, FDP, FDS (bytes 12-27 of
+		 * the 32-bit format, SDM vol. 1 §8.1.10): where the last x87
+		 * instruction was, which differs by construction (and AMD's
+		 * FXRSTOR does not even load them): not compared.
+		 */
+		if (e.mem && (f->fpx & FPX_X87) && f->digit == 6 &&
+		    (f->opc[0] == 0xd9 || f->opc[0] == 0xdd)) {
+			c->skip_off = (uint16_t)(e.target + 12 - CT_MEM_ADDR);
+			c->skip_len = 16;
+		}
 		if (f->fpx & FPX_RDI)
 			c->in.gpr[R_DI] = CT_MEM_ADDR + 0x40 +
 			    ct_rng_below(r, 0x1380);

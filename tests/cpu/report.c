@@ -255,6 +255,8 @@ ct_compare(const struct ct_case *c, const struct ct_result *a,
 	for (int i = 0; i < CT_MEM_SIZE; i++) {
 		if (a->mem[i] == b->mem[i])
 			continue;
+		if ((unsigned)(i - c->skip_off) < c->skip_len)
+			continue;
 		if (first < 0)
 			first = i;
 		last = i;

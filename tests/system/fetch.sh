@@ -38,8 +38,23 @@ done
 
 # The versioned kernel package behind the meta-package, e.g.
 # linux-image-6.1.0-56-cloud-amd64.  apt-cache prints "Depends: name".
-kpkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-    sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1)
+resolve() {
+	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
+	    sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1
+}
+kpkg=$(resolve)
+# A fresh machine (a CI container) may have no package lists yet: update
+# them once, as root or through sudo without a password.
+if [ -z "$kpkg" ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		say "no package lists: apt-get update"
+		apt-get update -qq >&2 || true
+	elif sudo -n true 2>/dev/null; then
+		say "no package lists: sudo apt-get update"
+		sudo -n apt-get update -qq >&2 || true
+	fi
+	kpkg=$(resolve)
+fi
 if [ -z "$kpkg" ]; then
 	echo "fetch.sh: cannot resolve linux-image-cloud-amd64's kernel" \
 	    "package (apt-get update?)" >&2

@@ -100,6 +100,17 @@ for c in "${CMDS[@]+"${CMDS[@]}"}"; do
 done
 echo "$SHELL_AFTER" >"$R/etc/lhyve-shell"
 
+# The interactive shell's profile.  busybox's poweroff/reboot/halt without
+# -f only signal PID 1, and PID 1 here is /init (a shell), which ignores
+# them; so in the shell they act at once, as with -f.
+cat >"$R/etc/profile" <<'PROFILE'
+export PATH=/bin
+export PS1='lhyve-guest:$PWD# '
+poweroff() { /bin/poweroff -f "$@"; }
+reboot() { /bin/reboot -f "$@"; }
+halt() { /bin/poweroff -f "$@"; }
+PROFILE
+
 cat >"$R/init" <<'EOF'
 #!/bin/sh
 # /init of lhyve's test initramfs (tests/system/mkinitramfs.sh).

@@ -62,9 +62,10 @@ extern const struct pci_devemu pci_de_vblk, pci_de_vrnd;
 const void *pull_vblk = &pci_de_vblk, *pull_vrnd = &pci_de_vrnd;
 
 #define QSZ		16
-#define DESC_GPA	0x1000
-#define AVAIL_GPA	0x2000
-#define USED_GPA	0x3000
+/* Where the rings are: the modern tests' places, or legacy's PFN block. */
+static uint64_t DESC_GPA = 0x1000, AVAIL_GPA = 0x2000, USED_GPA = 0x3000;
+static int ring_qsz = QSZ;
+static uint16_t io_base;	/* nonzero: notify through the legacy BAR */
 #define HDR_GPA		0x10000
 #define DATA_GPA	0x20000
 #define STAT_GPA	0x30000
@@ -205,10 +206,13 @@ submit(uint16_t head)
 	    (volatile struct vring_avail *)(ram + AVAIL_GPA);
 	struct timespec ts = { 0, 1000000 };
 
-	a->ring[avail_idx % QSZ] = head;
+	a->ring[avail_idx % ring_qsz] = head;
 	avail_idx++;
 	__atomic_store_n(&a->idx, avail_idx, __ATOMIC_RELEASE);
-	wr(VTPCI_NOTIFY_OFF, 2, 0);
+	if (io_base != 0)
+		outp(io_base + 0x10, 2, 0);
+	else
+		wr(VTPCI_NOTIFY_OFF, 2, 0);
 	for (int i = 0; i < 5000; i++) {
 		if (__atomic_load_n(&used()->idx, __ATOMIC_ACQUIRE) ==
 		    avail_idx)
@@ -243,7 +247,7 @@ blk_req(uint32_t type, uint64_t sector, uint32_t len, bool dev_writes)
 static uint32_t
 last_used_len(void)
 {
-	return (used()->ring[(used()->idx - 1) % QSZ].len);
+	return (used()->ring[(used()->idx - 1) % ring_qsz].len);
 }
 
 static int
@@ -255,6 +259,12 @@ setup(void **state)
 	fake_reset();
 	msi_n = 0;
 	memset(ram, 0, sizeof(ram));
+	DESC_GPA = 0x1000;
+	AVAIL_GPA = 0x2000;
+	USED_GPA = 0x3000;
+	ring_qsz = QSZ;
+	io_base = 0;
+	avail_idx = 0;
 	for (int i = 0; i < DISK_SIZE; i++)
 		pattern[i] = (uint8_t)(i * 7 + (i >> 9));
 	snprintf(img, sizeof(img), "/tmp/lhyve-tvblk-%d.img", getpid());
@@ -293,9 +303,12 @@ test_pci_identity(void **state)
 
 	start_blk("");
 	assert_int_equal(cfgr(4, PCIR_VENDOR, 2), 0x1af4);
-	assert_int_equal(cfgr(4, PCIR_DEVICE, 2), 0x1042);
-	assert_int_equal(cfgr(4, PCIR_REVID, 1), 1);
+	/* Transitional: 0x1001, revision 0, subsystem ID 2 (block). */
+	assert_int_equal(cfgr(4, PCIR_DEVICE, 2), 0x1001);
+	assert_int_equal(cfgr(4, PCIR_REVID, 1), 0);
 	assert_int_equal(cfgr(4, PCIR_SUBVEND_0, 2), 0x1af4);
+	assert_int_equal(cfgr(4, PCIR_SUBDEV_0, 2), 2);
+	assert_int_equal(pci_get_devinst(0, 4, 0)->pi_bar[0].type, PCIBAR_IO);
 	/* The four vendor capabilities, each pointing into BAR 4. */
 	off = pci_emul_find_capability(pci_get_devinst(0, 4, 0), PCIY_VENDOR);
 	while (off > 0) {
@@ -553,6 +566,57 @@ test_msi_forced(void **state)
 	assert_true(pci_emul_find_capability(pi, PCIY_MSI) > 0);
 }
 
+/* ---- the legacy interface ---- */
+
+static void
+test_legacy(void **state)
+{
+	struct pci_devinst *pi;
+
+	start_blk(",ser=LEGACY");
+	pi = pci_get_devinst(0, 4, 0);
+	cfgw(4, PCIR_COMMAND, 2, PCIM_CMD_PORTEN | PCIM_CMD_MEMEN |
+	    PCIM_CMD_BUSMASTEREN);
+	io_base = pi->pi_bar[0].addr;
+	assert_true(io_base != 0);
+	outp(io_base + 0x12, 1, 0);
+	outp(io_base + 0x12, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
+	/* Low 32 feature bits only: INDIRECT (28), FLUSH (9), no RO. */
+	assert_int_equal(inp(io_base + 0x00, 4) & ((1u << 28) | (1u << 9) |
+	    (1u << 5)), (1u << 28) | (1u << 9));
+	outp(io_base + 0x04, 4, 1u << 9);
+	assert_int_equal(inp(io_base + 0x04, 4), 1u << 9);
+	/* Device config right after the header (MSI-X is off). */
+	assert_int_equal(inp(io_base + 0x14, 4), DISK_SIZE / 512);
+	outp(io_base + 0x0e, 2, 0);
+	assert_int_equal(inp(io_base + 0x0c, 2), 128);
+	/* Rings in one page-aligned block from PFN 0x40. */
+	ring_qsz = 128;
+	DESC_GPA = 0x40000;
+	AVAIL_GPA = DESC_GPA + 128 * 16;
+	USED_GPA = 0x41000;
+	memset(ram + DESC_GPA, 0, 0x2000);
+	outp(io_base + 0x08, 4, 0x40);
+	assert_int_equal(inp(io_base + 0x08, 4), 0x40);
+	outp(io_base + 0x12, 1, 0x07);
+	assert_int_equal(inp(io_base + 0x12, 1), 0x07);
+	fake_reset();
+	assert_int_equal(blk_req(0, 2, 512, true), 0);
+	assert_memory_equal(ram + DATA_GPA, pattern + 1024, 512);
+	assert_int_equal(blk_req(8, 0, 20, true), 0);
+	assert_memory_equal(ram + DATA_GPA, "LEGACY\0", 7);
+	/* INTx and the legacy ISR. */
+	assert_true(fake_count(F_IOAPIC_ASSERT,
+	    pi->pi_lintr.irq.ioapic_irq) >= 1);
+	assert_int_equal(inp(io_base + 0x13, 1), VIRTIO_ISR_QUEUE);
+	assert_int_equal(inp(io_base + 0x13, 1), 0);
+	/* A PFN pointing outside RAM breaks the device, nothing else. */
+	outp(io_base + 0x12, 1, 0);
+	outp(io_base + 0x12, 1, 3);
+	outp(io_base + 0x08, 4, 0xfffff);
+	assert_true(inp(io_base + 0x12, 1) & VIRTIO_S_NEEDS_RESET);
+}
+
 /* ---- virtio-rnd ---- */
 
 static void
@@ -563,7 +627,8 @@ test_rnd(void **state)
 	int nz = 0;
 
 	start(v, 1, 5);
-	assert_int_equal(cfgr(5, PCIR_DEVICE, 2), 0x1044);
+	assert_int_equal(cfgr(5, PCIR_DEVICE, 2), 0x1005);
+	assert_int_equal(cfgr(5, PCIR_SUBDEV_0, 2), 4);
 	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
 	queue_up(VIRTIO_MSI_NO_VECTOR);
 	memset(ram + DATA_GPA, 0, 256);
@@ -653,6 +718,7 @@ main(void)
 		T(test_intx),
 		T(test_msix),
 		T(test_msi_forced),
+		T(test_legacy),
 		T(test_rnd),
 		T(test_bad_options),
 		T(test_sectorsize),

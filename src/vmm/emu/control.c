@@ -597,23 +597,27 @@ static H(h_into)
 }
 
 #define T EMU_F_TERM
+/*
+ * Jcc does not end a block: not taken, the block just goes on (the
+ * handler returns op + 1); taken, it leaves the block like any branch.
+ */
 #define JCC_ROWS(map, base)						\
-	{ map, base + 0, -1, 0, h_jcc_0, T, 0 },				\
-	{ map, base + 1, -1, 0, h_jcc_1, T, 0 },				\
-	{ map, base + 2, -1, 0, h_jcc_2, T, 0 },				\
-	{ map, base + 3, -1, 0, h_jcc_3, T, 0 },				\
-	{ map, base + 4, -1, 0, h_jcc_4, T, 0 },				\
-	{ map, base + 5, -1, 0, h_jcc_5, T, 0 },				\
-	{ map, base + 6, -1, 0, h_jcc_6, T, 0 },				\
-	{ map, base + 7, -1, 0, h_jcc_7, T, 0 },				\
-	{ map, base + 8, -1, 0, h_jcc_8, T, 0 },				\
-	{ map, base + 9, -1, 0, h_jcc_9, T, 0 },				\
-	{ map, base + 10, -1, 0, h_jcc_10, T, 0 },				\
-	{ map, base + 11, -1, 0, h_jcc_11, T, 0 },				\
-	{ map, base + 12, -1, 0, h_jcc_12, T, 0 },				\
-	{ map, base + 13, -1, 0, h_jcc_13, T, 0 },				\
-	{ map, base + 14, -1, 0, h_jcc_14, T, 0 },				\
-	{ map, base + 15, -1, 0, h_jcc_15, T, 0 }
+	{ map, base + 0, -1, 0, h_jcc_0, 0, 0 },				\
+	{ map, base + 1, -1, 0, h_jcc_1, 0, 0 },				\
+	{ map, base + 2, -1, 0, h_jcc_2, 0, 0 },				\
+	{ map, base + 3, -1, 0, h_jcc_3, 0, 0 },				\
+	{ map, base + 4, -1, 0, h_jcc_4, 0, 0 },				\
+	{ map, base + 5, -1, 0, h_jcc_5, 0, 0 },				\
+	{ map, base + 6, -1, 0, h_jcc_6, 0, 0 },				\
+	{ map, base + 7, -1, 0, h_jcc_7, 0, 0 },				\
+	{ map, base + 8, -1, 0, h_jcc_8, 0, 0 },				\
+	{ map, base + 9, -1, 0, h_jcc_9, 0, 0 },				\
+	{ map, base + 10, -1, 0, h_jcc_10, 0, 0 },				\
+	{ map, base + 11, -1, 0, h_jcc_11, 0, 0 },				\
+	{ map, base + 12, -1, 0, h_jcc_12, 0, 0 },				\
+	{ map, base + 13, -1, 0, h_jcc_13, 0, 0 },				\
+	{ map, base + 14, -1, 0, h_jcc_14, 0, 0 },				\
+	{ map, base + 15, -1, 0, h_jcc_15, 0, 0 }
 
 const struct emu_opreg emu_control_ops[] = {
 	OP1(0xeb, h_jmp_rel, T),

@@ -108,7 +108,7 @@ struct emu_segreg {
 #define EMU_NSEGREG	8
 
 /* ---- software TLB ---- */
-#define EMU_TLB_BITS	8
+#define EMU_TLB_BITS	10
 #define EMU_TLB_SIZE	(1u << EMU_TLB_BITS)
 #define EMU_TLB_NONE	(~0ULL)		/* never equals a page-aligned tag */
 #define EMU_PAGE_MASK	(~0xfffULL)
@@ -167,6 +167,15 @@ struct emu_block {
 	struct emu_block *hnext;
 	struct emu_op ops[];	/* nops + a terminating op */
 };
+
+/*
+ * Jump cache: a small direct-mapped table (linear address -> block) in
+ * front of the hash, for block entries the two links miss (returns,
+ * indirect jumps and calls, blocks with several exits).  Valid under the
+ * same rules as a link (chain_gen, and the block's page version).
+ */
+#define EMU_JC_BITS	10
+#define EMU_JC_SIZE	(1u << EMU_JC_BITS)
 
 #define EMU_BLOCK_MAXOPS	64
 #define EMU_CACHE_HASH		4096
@@ -330,6 +339,7 @@ struct emu_cpu {
 
 	/* decoded-instruction cache (cache.c) */
 	struct emu_block *hash[EMU_CACHE_HASH];
+	struct emu_link jc[EMU_JC_SIZE];	/* jump cache */
 	uint8_t *arena;
 	size_t arena_used;
 	union {

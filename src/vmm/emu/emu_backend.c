@@ -277,6 +277,7 @@ next_block(struct emu_cpu *cpu, struct emu_block *prev, uint32_t prevgen,
 {
 	uint32_t gen = cpu->chain_gen;
 	struct emu_block *b;
+	struct emu_link *j;
 
 	if (prev != NULL && prevgen == gen) {
 		for (int k = 0; k < 2; k++) {
@@ -287,15 +288,25 @@ next_block(struct emu_cpu *cpu, struct emu_block *prev, uint32_t prevgen,
 				return (l->b);
 		}
 	}
+	j = &cpu->jc[(la ^ (la >> EMU_JC_BITS) ^ (la >> 2 * EMU_JC_BITS)) &
+	    (EMU_JC_SIZE - 1)];
+	if (j->la == la && j->gen == gen && j->b != NULL &&
+	    atomic_load_explicit(j->b->pinfo, memory_order_relaxed) ==
+	    j->b->pver)
+		return (j->b);
 	b = emu_cache_lookup(cpu, la);
-	/* link unless the lookup flushed the cache or this is scratch */
-	if (prev != NULL && prevgen == gen && cpu->chain_gen == gen &&
-	    b->pinfo != NULL) {
-		struct emu_link *l = &prev->link[prev->link_next];
-		prev->link_next ^= 1;
-		l->la = la;
-		l->gen = gen;
-		l->b = b;
+	/* remember unless the lookup flushed the cache or this is scratch */
+	if (cpu->chain_gen == gen && b->pinfo != NULL) {
+		j->la = la;
+		j->gen = gen;
+		j->b = b;
+		if (prev != NULL && prevgen == gen) {
+			struct emu_link *l = &prev->link[prev->link_next];
+			prev->link_next ^= 1;
+			l->la = la;
+			l->gen = gen;
+			l->b = b;
+		}
 	}
 	return (b);
 }

@@ -122,6 +122,17 @@ to_img(const struct emu_cpu *cpu, struct fsave *s)
 	}
 }
 
+/*
+ * A control word as FLDCW/FLDENV/FRSTOR load it: the reserved bits 15:13
+ * read as 0 and bit 6 as 1 (what the host does; SDM vol. 1 §8.1.5 marks
+ * them reserved).
+ */
+static inline uint16_t
+fcw_fix(uint64_t v)
+{
+	return ((uint16_t)((v & 0x1f3f) | 0x40));
+}
+
 /* Take the host's result (x87 part only; the pointers are the guest's). */
 static void
 from_img(struct emu_fpu *f, const struct fsave *s)
@@ -268,7 +279,7 @@ env_load(struct emu_cpu *cpu, const struct emu_op *op, const uint8_t *b)
 	} else {
 		memcpy(w, b, 28);
 	}
-	f->fcw = w[0];
+	f->fcw = fcw_fix(w[0]);
 	f->fsw = w[1];
 	tw = w[2];
 	f->ftw = 0;
@@ -307,7 +318,7 @@ x87_ctl_mem(struct emu_cpu *cpu, const struct emu_op *op)
 		env_load(cpu, op, b);
 		break;
 	case 1 << 3 | 5:	/* FLDCW */
-		f->fcw = emu_read(cpu, op->seg, emu_ea(cpu, op), 2);
+		f->fcw = fcw_fix(emu_read(cpu, op->seg, emu_ea(cpu, op), 2));
 		emu_fpu_fix_es(cpu);
 		break;
 	case 1 << 3 | 6:	/* FNSTENV: then all exceptions masked */

@@ -367,6 +367,7 @@ static H(h_emms)
 		emu_fault(cpu, EXC_NM, 0);
 	x87_pending(cpu);
 	cpu->fpu.ftw = 0;
+	cpu->fpu.fsw &= ~0x3800;	/* TOP := 0, as every MMX instruction */
 	return (emu_next(cpu, op));
 }
 

@@ -4,8 +4,9 @@
 # with a virtio-blk disk and a virtio-rnd device, loads the kernel's own
 # virtio modules in the guest and checks what the guest and the host see.
 #
-# Two boots: MSI-X with VCPUS vCPUs, and -W (single MSI offered; Linux's
-# virtio-pci then uses INTx) with 2 vCPUs.  Each checks: the guest reads
+# Three boots: MSI-X with VCPUS vCPUs; -W (single MSI offered; Linux's
+# virtio-pci then uses INTx) with 2 vCPUs; the legacy 0.9.5 interface
+# (virtio_pci.force_legacy=1) with MSI-X.  Each checks: the guest reads
 # the disk's first MiB with the host's SHA-256, writes a pattern the host
 # finds in the file, sees ser= as the serial, the sizes, a ro disk
 # refusing writes, virtio_rng as the current hwrng and 4 KiB from it.
@@ -94,7 +95,11 @@ for m in $ORDER; do
 	f="$MODS/drivers/$m"
 	[ -f "$f" ] || { for t in "${TESTS[@]}"; do skip "$t" "no $f"; done; exit 0; }
 	cp "$f" "$M/"
-	INS="$INS insmod /lib/virtio/$(basename "$m");"
+	INS="$INS insmod /lib/virtio/$(basename "$m")"
+	# busybox insmod does not read module options off the command line.
+	[ "$m" = virtio/virtio_pci.ko ] && INS="$INS \$(grep -o \
+	    'force_legacy=1' /proc/cmdline)"
+	INS="$INS;"
 done
 
 PAT="LHYVE-VIRTIO-PATTERN-0123456789"
@@ -109,6 +114,7 @@ tests/system/mkinitramfs.sh \
     -c "echo RNG=\$(cat /sys/devices/virtual/misc/hw_random/rng_current)" \
     -c "echo RNGBYTES=\$(head -c 4096 /dev/hwrng | wc -c)" \
     -c "cat /proc/interrupts | grep -i virtio" \
+    -c "echo FEAT=\$(cat /sys/bus/virtio/devices/virtio0/features)" \
     "$WORK/base.cpio.gz" 2>"$WORK/mkinitramfs.log" || {
 	for t in "${TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
 	exit 1
@@ -133,7 +139,8 @@ boot_check() {
 	    -s "4,virtio-blk,$WORK/disk.img,ser=LHYVE-SER-42" \
 	    -s "5,virtio-rnd" -s "6,virtio-blk,$WORK/ro.img,ro" \
 	    --kernel "$VMLINUZ" --initrd "$WORK/initrd.cpio.gz" \
-	    --cmdline "console=ttyS0 quiet" vm0 </dev/null >"$log" 2>&1
+	    --cmdline "console=ttyS0 quiet${XCMD:+ $XCMD}" vm0 </dev/null \
+	    >"$log" 2>&1
 	rc=$?
 	tr -d '\r' <"$log" >"$log.txt"
 	LOG=$log.txt
@@ -175,12 +182,22 @@ boot_check() {
 	[ "$(val RNGBYTES)" = 4096 ] && pass rnd-read$sfx ||
 	    fail rnd-read$sfx "read $(val RNGBYTES) bytes from /dev/hwrng"
 	# MSI-X: a vector per queue; -W: Linux's virtio-pci falls back to INTx.
-	if [ -z "$sfx" ]; then
-		grep -aq "PCI-MSI.*virtio0-req.0" "$LOG" && pass intr-msix ||
-		    fail intr-msix "no per-queue MSI-X vector in /proc/interrupts"
+	if [ "$sfx" != "-W-smp" ]; then
+		grep -aq "PCI-MSI.*virtio0-req.0" "$LOG" && pass intr-msix$sfx ||
+		    fail intr-msix$sfx "no per-queue MSI-X vector in /proc/interrupts"
 	else
 		grep -aq "IO-APIC.*virtio" "$LOG" && pass intr-intx$sfx ||
 		    fail intr-intx$sfx "virtio not on an IO-APIC line"
+	fi
+	# Which interface the driver used: VERSION_1 (bit 32) is modern only.
+	local v1 iface=modern
+	v1=$(val FEAT | cut -c33)
+	[ "$sfx" = -legacy ] && iface=legacy
+	if { [ "$iface" = modern ] && [ "$v1" = 1 ]; } ||
+	    { [ "$iface" = legacy ] && [ "$v1" = 0 ]; }; then
+		pass iface$sfx
+	else
+		fail iface$sfx "wanted the $iface interface; features '$(val FEAT)'"
 	fi
 	[ "$nfail" -gt "$nf" ] && tail -n 60 "$LOG" | sed 's/^/    | /'
 }
@@ -188,5 +205,7 @@ val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2- | cut -d' ' -f1; }
 
 boot_check "" -c "$VCPUS"
 boot_check "-W-smp" -c 2 -W
+# The legacy 0.9.5 interface: Linux's virtio_pci.force_legacy=1.
+XCMD="virtio_pci.force_legacy=1" boot_check "-legacy" -c 1
 bad_options
 [ "$nfail" -eq 0 ]
