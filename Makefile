@@ -3,7 +3,9 @@
 #
 #   make            build build/lhyve
 #   make check      install test dependencies, build, run every test tier
-#   make demo       build and boot the demo guest on the serial console
+#   make demo       build and boot Debian's kernel to a busybox shell here
+#   make demo-tiny  build and boot the small bundled demo guest
+#   make bench      benchmarks against QEMU (TCG) and native runs
 #   WERROR=0        do not turn warnings into errors
 
 CC      ?= gcc
@@ -42,6 +44,7 @@ $(BUILD)/liblhyve.a: $(LIBOBJS)
 include tests/unit/unit.mk
 include tests/guests/guests.mk
 -include tests/cpu/cpu.mk
+-include tests/fuzz/fuzz.mk
 -include bench/bench.mk
 
 deps:
@@ -55,11 +58,15 @@ demo: deps
 	@$(MAKE) --no-print-directory all guests-build
 	@scripts/demo.sh
 
+demo-tiny: deps
+	@$(MAKE) --no-print-directory all guests-build
+	@scripts/demo.sh --tiny
+
 format:
 	clang-format -i $(SRCS) $(shell find src -name '*.h')
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all check demo deps clean format
+.PHONY: all check demo demo-tiny deps clean format
 -include $(OBJS:.o=.d)

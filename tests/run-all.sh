@@ -129,6 +129,7 @@ run_tier() {
 	local diag=()
 	[ -f "$runner" ] || return 0
 	log=$LOGDIR/$tier.log
+	mkdir -p "$(dirname "$log")"
 	while IFS= read -r line; do
 		case "$line" in
 		"PASS "*)
@@ -225,7 +226,7 @@ run_tier() {
 }
 
 run_unit
-for tier in guests cli cpu fuzz system; do
+for tier in guests cli cpu fuzz system system/virtio; do
 	run_tier "$tier"
 done
 

@@ -28,7 +28,7 @@ GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS64:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS64_AS32:%=$(GUEST_DIR)/%.elf)
-GUEST_ROMS  := $(GUEST_DIR)/realmode_rom.rom
+GUEST_ROMS  := $(GUEST_DIR)/realmode_rom.rom $(GUEST_DIR)/sys_rom64.rom
 GUEST_BAD   := $(GUEST_DIR)/bad-nomb.elf $(GUEST_DIR)/bad-badsum.elf \
                $(GUEST_DIR)/bad-truncated.elf $(GUEST_DIR)/bad-notelf.bin \
                $(GUEST_DIR)/bad-empty.bin
@@ -93,6 +93,12 @@ $(GUEST_DIR)/realmode_rom.rom: $(GUEST_DIR)/realmode_rom.o32 $(GUEST_SRC)/rom.ld
 	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/rom.ld -o $@ $<
 	@test $$(stat -c %s $@) -eq 131072 || \
 	    { echo "$@: not 128 KiB"; rm -f $@; exit 1; }
+
+# A 64 KiB ROM (rom64.ld): reset vector to long mode (issue 4).
+$(GUEST_DIR)/sys_rom64.rom: $(GUEST_DIR)/sys_rom64.o32 $(GUEST_SRC)/rom64.ld
+	$(GUEST_LD) -m elf_i386 -T $(GUEST_SRC)/rom64.ld -o $@ $<
+	@test $$(stat -c %s $@) -eq 65536 || \
+	    { echo "$@: not 64 KiB"; rm -f $@; exit 1; }
 
 # --- kernels the loader must refuse (exit status 4) ------------------------
 $(GUEST_DIR)/bad-nomb.elf: $(GUEST_DIR)/nomb.elf

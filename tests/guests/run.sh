@@ -159,6 +159,9 @@ guest sys_seg 1 --kernel $G/sys_seg.elf
 # non-canonical stack reference, SYSCALL clearing the arithmetic flags, and
 # AMD's SYSRET to a non-canonical RIP (Intel: #GP(0) at CPL 0).
 guest sys_long 1 --kernel $G/sys_long.elf
+# A 64 KiB ROM from the reset vector to long mode (-o boot.rom maps it below
+# 4 GiB and at 0xF0000); same transcript under QEMU -bios.
+guest sys_rom64 1 -o boot.rom=$G/sys_rom64.rom
 guest uart 1 --kernel $G/uart.elf
 guest testdev 1 --kernel $G/testdev.elf
 # bhyve's IDs: hostbridge 1275:1275 (class 060000), lpc 8086:7000 (060100).

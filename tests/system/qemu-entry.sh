@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-2-Clause
-# qemu-entry.sh: cross-checks lhyve's Linux loader on QEMU while the emu
-# backend cannot run Linux yet.  lhyve's own linux_load() (through
+# qemu-entry.sh: cross-checks lhyve's Linux loader on a second CPU model, QEMU
+# (independent of the emu backend).  lhyve's own linux_load() (through
 # tests/system/entry/dump.c, against a fake VM) builds the guest memory
 # for the Debian kernel -- kernel at its load address, initrd, zero page
 # with lhyve's E820 map, command line, GDT and page tables -- and a

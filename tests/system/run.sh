@@ -106,8 +106,7 @@ trap 'rm -rf "$WORK"' EXIT
 # The kernel and busybox: fetched once, cached outside the tree.
 if ! tests/system/fetch.sh -q >"$WORK/fetch.env" 2>"$WORK/fetch.err"; then
 	detail "$WORK/fetch.err"
-	fail_rest "cannot fetch the Debian kernel and busybox:" \
-	    "tests/system/fetch.sh failed: $(tail -n 1 "$WORK/fetch.err")"
+	fail_rest "cannot fetch the Debian kernel and busybox: tests/system/fetch.sh failed: $(tail -n 1 "$WORK/fetch.err")"
 fi
 # shellcheck disable=SC1091
 . "$WORK/fetch.env"

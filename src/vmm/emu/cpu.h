@@ -289,6 +289,9 @@ struct emu_cpu {
 	enum emu_pgmode pgmode;
 	struct emu_tlbe *tlb;	/* tlbs[cpl == 3] */
 	struct emu_tlbe tlbs[2][EMU_TLB_SIZE];
+	/* entry maps a global page (G with CR4.PGE): kept across MOV CR3 */
+	uint8_t tlb_global[2][EMU_TLB_SIZE];
+	uint64_t pdpte[4];	/* PAE PDPTEs latched at MOV CR3 (SDM 3A 4.4.1) */
 	uint32_t seen_code_gen;
 	uint32_t chain_gen;	/* see struct emu_link */
 
@@ -600,6 +603,8 @@ void emu_write_slow(struct emu_cpu *cpu, uint64_t la, int size,
 struct emu_tlbe *emu_tlb_fill(struct emu_cpu *cpu, uint64_t la, int acc,
     bool sys);
 void emu_tlb_flush(struct emu_cpu *cpu);
+void emu_tlb_flush_nonglobal(struct emu_cpu *cpu);
+int emu_load_pdptes(struct emu_cpu *cpu, uint64_t cr3);
 void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t la);
 void emu_tlb_flush_write(struct emu_cpu *cpu);
 /* guest-physical access (RAM, ROM, MMIO exits) */

@@ -21,6 +21,7 @@
 
 #define MXCSR_FLAGS	0x3fu
 #define MXCSR_DAZ	0x40u
+#define MXCSR_PRE	0x07u	/* IE DE ZE: pre-computation (SDM 1 §11.5.2) */
 #define MXCSR_MASKS	0x1f80u
 #define MXCSR_MASK	0xffffu	/* writable bits (FXSAVE's MXCSR_MASK) */
 #define FSW_ES		0x80u

@@ -17,13 +17,26 @@
 
 #include "vmm/emu/simd.h"
 
+/*
+ * 'flags' are what the operation raised with every exception masked.
+ * SDM 1 §11.5.2-11.5.3: the pre-computation exceptions (IE, DE, ZE) of
+ * all elements are detected first; if one of them is unmasked, only
+ * their flags are set, nothing is computed or written (no OE/UE/PE) and
+ * #XM follows.  Otherwise the masked responses stand, the computation
+ * runs and its post-computation flags (OE, UE, PE) join them; an
+ * unmasked one of those again drops the result and raises #XM.
+ */
 void
 sse_fp_raise(struct emu_cpu *cpu, uint32_t flags)
 {
-	uint32_t mx = cpu->fpu.mxcsr;
+	uint32_t unmasked = ~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS;
+	uint32_t pre = flags & MXCSR_PRE;
 
-	cpu->fpu.mxcsr |= flags & MXCSR_FLAGS;
-	if (flags & ~(mx >> 7) & MXCSR_FLAGS)
+	if (pre & unmasked)
+		flags = pre;
+	flags &= MXCSR_FLAGS;
+	cpu->fpu.mxcsr |= flags;
+	if (flags & unmasked)
 		emu_fault(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD,
 		    0);
 }
