@@ -19,6 +19,8 @@ GUESTS32    += intr_lock intr_sipi intr_ipi intr_lapic_timer intr_pit \
                intr_ioapic intr_pic_only intr_rtc intr_hpet_pm
 # Variants: <name>:<source>:<extra cpp flags>
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
+# intr_lock with its counters on the code's page / straddling pages.
+GUESTS32_VARIANTS += intr_lock_code intr_lock_split
 GUESTS64    := elf64 long64_e64
 # 64-bit code needing 32-bit-signed relocations: linked as ELF64, then handed
 # to the loader as a multiboot ELF32 (as GRUB users do), so QEMU boots it too.
@@ -56,6 +58,14 @@ $(GUEST_DIR)/triplefault_int3.o32: $(GUEST_SRC)/triplefault.S
 $(GUEST_DIR)/reset_cf9.o32: $(GUEST_SRC)/reset.S
 	@mkdir -p $(dir $@)
 	$(CC) -m32 $(GUEST_CPP) -DUSE_CF9 -c -o $@ $<
+
+$(GUEST_DIR)/intr_lock_code.o32: $(GUEST_SRC)/intr_lock.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -DLOCK_CODE -c -o $@ $<
+
+$(GUEST_DIR)/intr_lock_split.o32: $(GUEST_SRC)/intr_lock.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(GUEST_CPP) -DLOCK_SPLIT -c -o $@ $<
 
 $(GUEST_DIR)/badsum.o32: $(GUEST_SRC)/nomb.S
 	@mkdir -p $(dir $@)

@@ -177,6 +177,8 @@ guest pic_pit 1 --kernel $G/pic_pit.elf
 # Interrupt controllers, timers and SMP (issue 5): verdicts, never raw
 # times, so host load cannot change the transcript.
 guest intr_lock 1 -c 4 --kernel $G/intr_lock.elf
+guest intr_lock_code 1 -c 4 --kernel $G/intr_lock_code.elf
+guest intr_lock_split 1 -c 4 --kernel $G/intr_lock_split.elf
 guest intr_sipi 1 -c 5 --kernel $G/intr_sipi.elf
 guest intr_ipi 1 -c 4 --kernel $G/intr_ipi.elf
 guest intr_lapic_timer 1 --kernel $G/intr_lapic_timer.elf

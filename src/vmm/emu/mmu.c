@@ -168,6 +168,7 @@ struct walk {
 	uint64_t gpa;		/* physical page */
 	bool r_ok, w_ok, x_ok;
 	bool dirty;
+	bool global;		/* G in the leaf, with CR4.PGE */
 };
 
 static __attribute__((noreturn)) void
@@ -177,13 +178,38 @@ page_fault(struct emu_cpu *cpu, uint64_t la, uint32_t ec)
 	emu_fault(cpu, EXC_PF, ec);
 }
 
+/*
+ * PAE paging: the four PDPTEs are read when CR3 is loaded (and when CR0.PG,
+ * CR0.CD/NW, CR4.PAE/PGE/PSE change with PAE paging on), not on each walk;
+ * a present one with a reserved bit set makes that MOV fault with #GP(0)
+ * (SDM 3A §4.4.1).  Returns -1 then, leaving the latched set unchanged.
+ */
+int
+emu_load_pdptes(struct emu_cpu *cpu, uint64_t cr3)
+{
+	/* bits 2:1, 8:5 and 63:MAXPHYADDR (table 4-8) */
+	const uint64_t rsvd = ~((1ULL << 39) - 1) | 0x1e6;
+	uint64_t v[4];
+
+	for (int i = 0; i < 4; i++) {
+		void *p = pte_ptr(cpu, (cr3 & 0xffffffe0ULL) + i * 8, 8);
+		v[i] = p != NULL ? __atomic_load_n((uint64_t *)p,
+		    __ATOMIC_RELAXED) : 0;
+		if ((v[i] & PTE_P) && (v[i] & rsvd))
+			return (-1);
+	}
+	memcpy(cpu->pdpte, v, sizeof(v));
+	return (0);
+}
+
 static void
 walk(struct emu_cpu *cpu, uint64_t la, int acc, bool user, struct walk *w)
 {
-	uint64_t base, e, nxbit, pte_w = PTE_W, pte_u = PTE_U, nx = 0;
-	uint64_t pagemask = 0xfff;
+	uint64_t base, e, nxbit, pte_w, pte_u, nx;
+	uint64_t pagemask;
+	uint64_t ev[4];
 	void *ep[4];
-	int n = 0, esize, levels, shift;
+	int n, esize, levels, shift;
 	bool nxe = cpu->efer & EFER_NXE;
 	uint32_t ec = (acc == ACC_W ? PFEC_W : 0) | (user ? PFEC_U : 0);
 
@@ -191,6 +217,12 @@ walk(struct emu_cpu *cpu, uint64_t la, int acc, bool user, struct walk *w)
 		ec |= PFEC_I;
 	nxbit = nxe ? 0 : PTE_NX;	/* NX is reserved unless EFER.NXE */
 
+restart:
+	pte_w = PTE_W;
+	pte_u = PTE_U;
+	nx = 0;
+	pagemask = 0xfff;
+	n = 0;
 	switch (cpu->pgmode) {
 	case PG_32:
 		base = cpu->cr3 & 0xfffff000ULL;
@@ -199,13 +231,8 @@ walk(struct emu_cpu *cpu, uint64_t la, int acc, bool user, struct walk *w)
 		shift = 22;
 		break;
 	case PG_PAE:
-		/* XXX: real CPUs load the four PDPTEs at MOV CR3 time */
-		e = 0;
-		ep[0] = pte_ptr(cpu, (cpu->cr3 & 0xffffffe0ULL) +
-		    ((la >> 30) & 3) * 8, 8);
-		if (ep[0] != NULL)
-			e = __atomic_load_n((uint64_t *)ep[0],
-			    __ATOMIC_RELAXED);
+		/* the PDPTE latched at MOV CR3 (emu_load_pdptes) */
+		e = cpu->pdpte[(la >> 30) & 3];
 		if (!(e & PTE_P))
 			page_fault(cpu, la, ec);
 		if (e & (PTE_RSVD_PA | 0x1e6))
@@ -241,6 +268,7 @@ walk(struct emu_cpu *cpu, uint64_t la, int acc, bool user, struct walk *w)
 		pte_u &= e;
 		if (esize == 8)
 			nx |= e & PTE_NX;
+		ev[n] = e;
 		ep[n++] = p;
 		levels--;
 		leaf = levels == 0;
@@ -286,17 +314,34 @@ walk(struct emu_cpu *cpu, uint64_t la, int acc, bool user, struct walk *w)
 	    (acc == ACC_X && !w->x_ok))
 		page_fault(cpu, la, ec | PFEC_P);
 
-	/* accessed bits on every level, dirty on the leaf for writes */
+	/*
+	 * Accessed bits on every level, dirty on the leaf for writes, as a
+	 * compare-and-swap against the entry the walk used: if another vCPU
+	 * changed it meanwhile, the translation is redone with the new
+	 * entry, as a locked update by the page walker would (SDM 3A §4.8).
+	 */
 	for (int i = 0; i < n; i++) {
 		uint64_t set = PTE_A | ((i == n - 1 && acc == ACC_W) ?
 		    PTE_D : 0);
-		if (esize == 4)
-			__atomic_fetch_or((uint32_t *)ep[i], (uint32_t)set,
+		bool ok;
+
+		if ((ev[i] & set) == set)
+			continue;
+		if (esize == 4) {
+			uint32_t old = (uint32_t)ev[i];
+			ok = __atomic_compare_exchange_n((uint32_t *)ep[i],
+			    &old, old | (uint32_t)set, false,
+			    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED);
+		} else {
+			uint64_t old = ev[i];
+			ok = __atomic_compare_exchange_n((uint64_t *)ep[i],
+			    &old, old | set, false, __ATOMIC_SEQ_CST,
 			    __ATOMIC_RELAXED);
-		else
-			__atomic_fetch_or((uint64_t *)ep[i], set,
-			    __ATOMIC_RELAXED);
+		}
+		if (!ok)
+			goto restart;
 	}
+	w->global = (cpu->cr4 & CR4_PGE) && (e & (1ULL << 8));
 	w->dirty = acc == ACC_W || (e & PTE_D);
 	w->gpa = base + (la & pagemask & EMU_PAGE_MASK);
 }
@@ -326,10 +371,12 @@ emu_tlb_fill(struct emu_cpu *cpu, uint64_t la, int acc, bool sys)
 	if (cpu->pgmode == PG_NONE) {
 		w.gpa = page;
 		w.r_ok = w.w_ok = w.x_ok = w.dirty = true;
+		w.global = false;
 	} else {
 		walk(cpu, la, acc, !sys && cpu->cpl == 3, &w);
 	}
 	e->tag_r = e->tag_w = e->tag_x = EMU_TLB_NONE;
+	(&cpu->tlb_global[0][0])[e - &cpu->tlbs[0][0]] = w.global;
 	e->gpa = w.gpa;
 	s = vm_find_memseg(cpu->ctx, w.gpa);
 	if (s == NULL || w.gpa - s->gpa + 0x1000 > s->len)
@@ -350,8 +397,20 @@ emu_tlb_fill(struct emu_cpu *cpu, uint64_t la, int acc, bool sys)
 void
 emu_tlb_flush(struct emu_cpu *cpu)
 {
-	/* XXX: global pages (CR4.PGE) are flushed too; correct but slower */
 	memset(cpu->tlbs, 0xff, sizeof(cpu->tlbs));
+	cpu->chain_gen++;
+}
+
+/* MOV CR3 with CR4.PGE: global entries stay (SDM 3A §4.10.4.1). */
+void
+emu_tlb_flush_nonglobal(struct emu_cpu *cpu)
+{
+	for (int k = 0; k < 2; k++)
+		for (unsigned i = 0; i < EMU_TLB_SIZE; i++) {
+			struct emu_tlbe *e = &cpu->tlbs[k][i];
+			if (!cpu->tlb_global[k][i])
+				e->tag_r = e->tag_w = e->tag_x = EMU_TLB_NONE;
+		}
 	cpu->chain_gen++;
 }
 

@@ -22,6 +22,12 @@
 #define MXCSR_FLAGS	0x3fu
 #define MXCSR_DAZ	0x40u
 #define MXCSR_PRE	0x07u	/* IE DE ZE: pre-computation (SDM 1 §11.5.2) */
+#define MXCSR_OE	0x08u
+#define MXCSR_UE	0x10u
+#define MXCSR_PE	0x20u
+#define MXCSR_OM	0x400u
+#define MXCSR_UM	0x800u
+#define MXCSR_FTZ	0x8000u
 #define MXCSR_MASKS	0x1f80u
 #define MXCSR_MASK	0xffffu	/* writable bits (FXSAVE's MXCSR_MASK) */
 #define FSW_ES		0x80u

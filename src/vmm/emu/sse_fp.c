@@ -41,11 +41,19 @@ sse_fp_raise(struct emu_cpu *cpu, uint32_t flags)
 		    0);
 }
 
-/* the MXCSR the host computes under: guest control, all masked, clear */
+/*
+ * The MXCSR the host computes under: guest control, all masked, flags
+ * clear.  FTZ only acts while UE is masked (SDM 1 §10.2.3.3), so it is
+ * dropped when the guest unmasks UE.
+ */
 EMU_INLINE uint32_t
 run_mx(struct emu_cpu *cpu)
 {
-	return ((cpu->fpu.mxcsr & ~MXCSR_FLAGS) | MXCSR_MASKS);
+	uint32_t mx = cpu->fpu.mxcsr;
+
+	if (!(mx & MXCSR_UM))
+		mx &= ~MXCSR_FTZ;
+	return ((mx & ~MXCSR_FLAGS) | MXCSR_MASKS);
 }
 
 #define FPASM(insn)							\
@@ -101,6 +109,101 @@ fp_bin(int id, union emu_xmm *dst, const union emu_xmm *src, uint32_t mx)
 	return (out & MXCSR_FLAGS);
 }
 
+/*
+ * Which elements feed result element k (bit j: dst element j, bit n + j:
+ * src element j, n elements of 'esz' bytes), for the operations that can
+ * overflow or underflow; 0 for the others.
+ */
+static unsigned
+fp_feeds(int base, int pfx, int k, int *n, int *esz)
+{
+	bool dbl = pfx == EMU_PFX_66 || (pfx == EMU_PFX_F2 &&
+	    base != FB_HADD && base != FB_HSUB && base != FB_ADDSUB);
+
+	*esz = dbl ? 8 : 4;
+	*n = 16 / *esz;
+	switch (base) {
+	case FB_ADD: case FB_SUB: case FB_MUL: case FB_DIV:
+		if (pfx >= EMU_PFX_F3 && k > 0)
+			return (0);
+		return (1u << k | 1u << (*n + k));
+	case FB_ADDSUB:
+		return (1u << k | 1u << (*n + k));
+	case FB_HADD: case FB_HSUB:
+		if (k < *n / 2)
+			return (3u << 2 * k);
+		return (3u << (*n + 2 * (k - *n / 2)));
+	case FB_CVT5A:
+		/* CVTPD2PS / CVTSD2SS: float k from double k of the source */
+		if (pfx != EMU_PFX_66 && pfx != EMU_PFX_F2)
+			return (0);
+		*esz = 4;
+		*n = 4;
+		if (k >= (pfx == EMU_PFX_66 ? 2 : 1))
+			return (0);
+		return (1u << (2 + k));	/* the inputs are 2 doubles */
+	}
+	return (0);
+}
+
+static bool
+fp_tiny(const union emu_xmm *v, int k, int esz)
+{
+	if (esz == 4)
+		return ((v->d[k] & 0x7f800000u) == 0 && (v->d[k] & 0x7fffffu));
+	return ((v->q[k] & 0x7ff0000000000000ull) == 0 &&
+	    (v->q[k] & 0xfffffffffffffull));
+}
+
+/*
+ * The post-computation flags with OE or UE unmasked (SDM 1 §11.5.2.x,
+ * §4.9.1.4-5): an overflowing element then flags OE alone (no PE), and a
+ * tiny result flags UE even when exact.  The masked run's flags are
+ * aggregated over the elements, so each element is recomputed alone
+ * (the elements that do not feed it are 1.0: exact, no flags).
+ */
+static uint32_t
+fp_post_unmasked(struct emu_cpu *cpu, int id, const union emu_xmm *dst,
+    const union emu_xmm *src, uint32_t fl)
+{
+	uint32_t um = ~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS, post = 0;
+	int base = id / 4, pfx = id % 4, n, esz, k;
+	unsigned feeds;
+
+	for (k = 0; k < 4; k++) {
+		union emu_xmm d, s;
+		uint32_t f;
+		int in, iesz;
+
+		if ((feeds = fp_feeds(base, pfx, k, &n, &esz)) == 0)
+			continue;
+		/* the inputs' element size (CVTPD2PS: doubles in) */
+		iesz = base == FB_CVT5A ? 8 : esz;
+		in = 16 / iesz;
+		d = *dst;
+		s = *src;
+		for (int j = 0; j < 2 * in; j++) {
+			union emu_xmm *v = j < in ? &d : &s;
+			int e = j % in;
+
+			if (feeds & (1u << j))
+				continue;
+			if (iesz == 4)
+				v->d[e] = 0x3f800000u;
+			else
+				v->q[e] = 0x3ff0000000000000ull;
+		}
+		f = fp_bin(id, &d, &s, run_mx(cpu)) & ~MXCSR_PRE;
+		if ((um & MXCSR_OE) && (f & MXCSR_OE))
+			f = MXCSR_OE;
+		else if ((um & MXCSR_UE) && ((f & MXCSR_UE) ||
+		    fp_tiny(&d, k, esz)))
+			f = MXCSR_UE | (f & MXCSR_PE);
+		post |= f;
+	}
+	return ((fl & MXCSR_PRE) | post);
+}
+
 /* memory source size of each form: packed 16 (aligned), scalars 4/8 */
 static int
 fp_srcsize(int base, int pfx)
@@ -122,6 +225,10 @@ static H(h_fp)
 	sse_src(cpu, op, &s, n, n == 16 ? 16 : 0);
 	d = *XMM(cpu, op->i.reg);
 	fl = fp_bin(op->aux * 4 + pfx, &d, &s, run_mx(cpu));
+	if (unlikely((~cpu->fpu.mxcsr & (MXCSR_OM | MXCSR_UM)) != 0) &&
+	    !(fl & MXCSR_PRE & ~(cpu->fpu.mxcsr >> 7)))
+		fl = fp_post_unmasked(cpu, op->aux * 4 + pfx,
+		    XMM(cpu, op->i.reg), &s, fl);
 	if (fl)
 		sse_fp_raise(cpu, fl);
 	*XMM(cpu, op->i.reg) = d;

@@ -42,9 +42,23 @@ emu_update_mode(struct emu_cpu *cpu)
 	else
 		pg = PG_32;
 	if (pg != cpu->pgmode) {
+		/* state set from outside (loaders, set_register) */
+		if (pg == PG_PAE)
+			(void)emu_load_pdptes(cpu, cpu->cr3);
 		cpu->pgmode = pg;
 		emu_tlb_flush(cpu);
 	}
+}
+
+/*
+ * Will PAE paging be in use with these CR0/CR4 values?  Then the MOV that
+ * sets them latches the PDPTEs (SDM 3A §4.4.1).
+ */
+static bool
+pae_paging(struct emu_cpu *cpu, uint64_t cr0, uint64_t cr4)
+{
+	return ((cr0 & CR0_PG) && (cr4 & CR4_PAE) &&
+	    !(cpu->efer & EFER_LME));
 }
 
 #define CR4_VALID	0x7ffULL	/* VME..OSXMMEXCPT; nothing else shown */
@@ -73,6 +87,10 @@ emu_set_cr(struct emu_cpu *cpu, int n, uint64_t val, bool check)
 				return (-1);
 			if (!(val & CR0_PG) && cpu->long64)
 				return (-1);
+			if (((old ^ val) & (CR0_PG | CR0_CD | CR0_NW)) &&
+			    pae_paging(cpu, val, cpu->cr4) &&
+			    emu_load_pdptes(cpu, cpu->cr3) != 0)
+				return (-1);
 		}
 		cpu->cr0 = val | CR0_ET;
 		if ((val & CR0_PG) && (cpu->efer & EFER_LME))
@@ -89,12 +107,23 @@ emu_set_cr(struct emu_cpu *cpu, int n, uint64_t val, bool check)
 	case 3:
 		if (check && (cpu->efer & EFER_LMA) && (val >> 52))
 			return (-1);
+		if (cpu->pgmode == PG_PAE && emu_load_pdptes(cpu, val) != 0 &&
+		    check)
+			return (-1);
 		cpu->cr3 = val;
-		emu_tlb_flush(cpu);
+		/* global entries stay unless CR4.PGE is clear (§4.10.4.1) */
+		if (cpu->cr4 & CR4_PGE)
+			emu_tlb_flush_nonglobal(cpu);
+		else
+			emu_tlb_flush(cpu);
 		return (0);
 	case 4:
 		if (check && ((val & ~CR4_VALID) ||
 		    ((cpu->efer & EFER_LMA) && !(val & CR4_PAE))))
+			return (-1);
+		if (check && ((cpu->cr4 ^ val) & (CR4_PSE | CR4_PAE |
+		    CR4_PGE)) && pae_paging(cpu, cpu->cr0, val) &&
+		    emu_load_pdptes(cpu, cpu->cr3) != 0)
 			return (-1);
 		old = cpu->cr4;
 		cpu->cr4 = val;
