@@ -492,8 +492,12 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 			span = 0x1200;
 		}
 		e.target = lo + ct_rng_below(r, span);
+		/* aligned half the time, to the largest power of two that
+		 * divides the size (m80: 2, m108: 4): masking with msz - 1
+		 * for a size like 108 pulled the operand below the scratch,
+		 * where the patch killed the native child */
 		if (ct_rng_below(r, 2))
-			e.target &= ~(uint64_t)(msz - 1);
+			e.target &= ~(uint64_t)((msz & -msz) - 1);
 		/* SDM vol. 3 §4.6: an access spanning two pages is checked
 		 * and done on both; make that common enough to be covered */
 		if (msz > 1 && f->cls != C_BTMEM && ct_rng_below(r, 25) == 0)

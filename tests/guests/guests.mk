@@ -13,7 +13,8 @@ GUEST_INITRD_SIZE := 5000
 
 # Multiboot ELF32 guests, one per source file.
 GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
-               alu32 alu16 except32 uart pci testdev smp pic_pit sys_seg
+               alu32 alu16 except32 uart pci testdev smp pic_pit sys_seg \
+               sys_paging
 # Interrupt controllers, timers and SMP (issue 5; intr_lib.h).
 GUESTS32    += intr_lock intr_sipi intr_ipi intr_lapic_timer intr_pit \
                intr_ioapic intr_pic_only intr_rtc intr_hpet_pm
@@ -24,7 +25,7 @@ GUESTS32_VARIANTS += intr_lock_code intr_lock_split
 GUESTS64    := elf64 long64_e64
 # 64-bit code needing 32-bit-signed relocations: linked as ELF64, then handed
 # to the loader as a multiboot ELF32 (as GRUB users do), so QEMU boots it too.
-GUESTS64_AS32 := alu64 except64 sys_long sys_fuzz
+GUESTS64_AS32 := alu64 except64 sys_long sys_fuzz sys_sysenter
 
 GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \

@@ -162,6 +162,10 @@ guest sys_long 1 --kernel $G/sys_long.elf
 # A 64 KiB ROM from the reset vector to long mode (-o boot.rom maps it below
 # 4 GiB and at 0xF0000); same transcript under QEMU -bios.
 guest sys_rom64 1 -o boot.rom=$G/sys_rom64.rom
+# PAE PDPTEs latched at MOV CR3/CR0 (#GP on reserved bits) and global pages
+# kept across MOV CR3, as Intel CPUs do; QEMU (TCG) re-reads PDPTEs on each
+# walk, never checks them, and flushes global entries on MOV CR3.
+guest sys_paging 1 --kernel $G/sys_paging.elf
 guest uart 1 --kernel $G/uart.elf
 guest testdev 1 --kernel $G/testdev.elf
 # bhyve's IDs: hostbridge 1275:1275 (class 060000), lpc 8086:7000 (060100).

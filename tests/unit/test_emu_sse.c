@@ -305,6 +305,12 @@ SNIPPET(g_xm, ".code64",
     "divsd %xmm2, %xmm1\n hlt\n"
     ".globl g_xm_handler\n g_xm_handler:\n stmxcsr 0x110(%rbx)\n"
     "movq %xmm1, %rax\n movq %xmm3, %rcx\n hlt\n");
+/* DIVPD: 1/0 in lane 0 (ZE unmasked), 1/3 (inexact) in lane 1 */
+SNIPPET(g_xm2, ".code64",
+    "mov $0x30000, %rbx\n movl $0x1d80, 0x100(%rbx)\n ldmxcsr 0x100(%rbx)\n"
+    "movupd 0x120(%rbx), %xmm1\n movupd 0x130(%rbx), %xmm2\n"
+    "divpd %xmm2, %xmm1\n hlt\n"
+    ".globl g_xm2_handler\n g_xm2_handler:\n stmxcsr 0x110(%rbx)\n hlt\n");
 
 static void
 fault_setup(struct fx *fx, uint64_t cr0, uint64_t cr4, int vec,
@@ -323,7 +329,7 @@ test_faults(void **state)
 {
 	struct fx *fx = *state;
 	extern const uint8_t g_fault_handler[], g_fault_insn[];
-	extern const uint8_t g_xm_handler[];
+	extern const uint8_t g_xm_handler[], g_xm2_handler[];
 	double one = 1.0;
 
 	/* OSFXSR clear: #UD (architectural, not "unimplemented") */
@@ -367,6 +373,22 @@ test_faults(void **state)
 	/* without OSXMMEXCPT the same is #UD */
 	fault_setup(fx, 0x80010031, 0x220, 6, g_xm_handler, g_xm_start,
 	    g_xm_end);
+	run_to_hlt(fx);
+	assert_int_equal(*(uint32_t *)(fx->ram + DATA_GPA + 0x110), 0x1d84);
+
+	/*
+	 * An unmasked pre-computation exception (ZE in lane 0) reports only
+	 * the pre-computation flags: no PE from lane 1's inexact 1/3 (SDM 1
+	 * §11.5.2).  MXCSR 0x1d84, not 0x1da4.
+	 */
+	{
+		double num[2] = { 1.0, 1.0 }, den[2] = { 0.0, 3.0 };
+
+		memcpy(fx->ram + DATA_GPA + 0x120, num, 16);
+		memcpy(fx->ram + DATA_GPA + 0x130, den, 16);
+	}
+	fault_setup(fx, 0x80010031, 0x620, 19, g_xm2_handler, g_xm2_start,
+	    g_xm2_end);
 	run_to_hlt(fx);
 	assert_int_equal(*(uint32_t *)(fx->ram + DATA_GPA + 0x110), 0x1d84);
 }

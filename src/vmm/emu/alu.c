@@ -78,6 +78,8 @@ alu_rm(struct emu_cpu *cpu, const struct emu_op *op, int aop, uint64_t src)
 		alu_do(cpu, aop, sz, d, src, cin);
 	} else {
 		emu_mref_get(cpu, &m, op->seg, emu_ea(cpu, op), sz);
+		if (op->i.lock)
+			emu_mref_lock(cpu, &m);
 		if (op->i.lock && m.p != NULL) {
 			do {
 				d = emu_ld(m.p, sz);
@@ -88,6 +90,7 @@ alu_rm(struct emu_cpu *cpu, const struct emu_op *op, int aop, uint64_t src)
 			r = alu_do(cpu, aop, sz, d, src, cin);
 			emu_mref_write(cpu, &m, r);
 		}
+		emu_mref_unlock(cpu, &m);
 	}
 	return (emu_next(cpu, op));
 }
@@ -210,6 +213,8 @@ unary_rm(struct emu_cpu *cpu, const struct emu_op *op, int uop)
 		return (emu_next(cpu, op));
 	}
 	emu_mref_get(cpu, &m, op->seg, emu_ea(cpu, op), sz);
+	if (op->i.lock)
+		emu_mref_lock(cpu, &m);
 	if (op->i.lock && m.p != NULL) {
 		do {
 			d = emu_ld(m.p, sz);
@@ -219,6 +224,7 @@ unary_rm(struct emu_cpu *cpu, const struct emu_op *op, int uop)
 		d = emu_mref_read(cpu, &m);
 		emu_mref_write(cpu, &m, unary_do(cpu, uop, sz, d, oldcf));
 	}
+	emu_mref_unlock(cpu, &m);
 	return (emu_next(cpu, op));
 }
 

@@ -136,7 +136,7 @@ shxd(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
 {
 	int sz = op->size, bits = sz * 8;
 	uint64_t m = emu_mask(sz), s = emu_reg_read(cpu, op, sz), d, r, cf;
-	struct emu_mref mr = { NULL, 0, 0 };
+	struct emu_mref mr = { 0 };
 	unsigned __int128 t;
 
 	cnt &= sz == 8 ? 0x3f : 0x1f;
@@ -215,6 +215,8 @@ bt_common(struct emu_cpu *cpu, const struct emu_op *op, uint64_t bitoff,
 			d = emu_read(cpu, op->seg, off, sz);
 		} else {
 			emu_mref_get(cpu, &m, op->seg, off, sz);
+			if (op->i.lock)
+				emu_mref_lock(cpu, &m);
 			if (op->i.lock && m.p != NULL) {
 				do {
 					d = emu_ld(m.p, sz);
@@ -224,6 +226,7 @@ bt_common(struct emu_cpu *cpu, const struct emu_op *op, uint64_t bitoff,
 				d = emu_mref_read(cpu, &m);
 				emu_mref_write(cpu, &m, bt_apply(kind, d, bit));
 			}
+			emu_mref_unlock(cpu, &m);
 		}
 	}
 	emu_flags_sync(cpu);
@@ -298,6 +301,8 @@ static H(h_xadd)
 		emu_setreg(cpu, op->i.rm, sz, op->i.rex, r);
 	} else {
 		emu_mref_get(cpu, &mr, op->seg, emu_ea(cpu, op), sz);
+		if (op->i.lock)
+			emu_mref_lock(cpu, &mr);
 		if (op->i.lock && mr.p != NULL) {
 			do {
 				d = emu_ld(mr.p, sz);
@@ -308,6 +313,7 @@ static H(h_xadd)
 			r = (d + s) & m;
 			emu_mref_write(cpu, &mr, r);
 		}
+		emu_mref_unlock(cpu, &mr);
 		emu_reg_write(cpu, op, sz, d);
 	}
 	emu_lf(cpu, LF_ADD, sz, d, s, r);
@@ -327,6 +333,8 @@ static H(h_cmpxchg)
 			emu_setreg(cpu, op->i.rm, sz, op->i.rex, s);
 	} else {
 		emu_mref_get(cpu, &mr, op->seg, emu_ea(cpu, op), sz);
+		if (op->i.lock)
+			emu_mref_lock(cpu, &mr);
 		if (op->i.lock && mr.p != NULL) {
 			if (emu_mref_cas(&mr, a, s))
 				d = a;
@@ -339,6 +347,7 @@ static H(h_cmpxchg)
 			/* the destination is always written (SDM) */
 			emu_mref_write(cpu, &mr, d == a ? s : d);
 		}
+		emu_mref_unlock(cpu, &mr);
 	}
 	emu_lf(cpu, LF_SUB, sz, a, d, (a - d) & emu_mask(sz));
 	if (d != a)
@@ -377,6 +386,8 @@ static H(h_cmpxchg8b)
 		uint64_t nv = (cpu->r[R_CX] << 32) | (uint32_t)cpu->r[R_BX];
 
 		emu_mref_get(cpu, &mr, op->seg, off, 8);
+		if (op->i.lock)
+			emu_mref_lock(cpu, &mr);
 		if (op->i.lock && mr.p != NULL) {
 			eq = emu_mref_cas(&mr, exp, nv);
 			cur = eq ? exp : emu_ld(mr.p, 8);
@@ -385,6 +396,7 @@ static H(h_cmpxchg8b)
 			eq = cur == exp;
 			emu_mref_write(cpu, &mr, eq ? nv : cur);
 		}
+		emu_mref_unlock(cpu, &mr);
 		if (!eq) {
 			cpu->r[R_AX] = (uint32_t)cur;
 			cpu->r[R_DX] = cur >> 32;

@@ -204,6 +204,17 @@ struct emu_vm {
 	struct vatpit *vatpit;		/* vatpit.c: the 8254, port 0x61 */
 	struct emu_timers *timers;	/* vtimer.c: the VM's timer thread */
 	uint8_t imcr_sel, imcr;		/* IMCR (ports 0x22/0x23) */
+
+	/*
+	 * ---- stop-the-world (intr.c; docs/interrupts.md "SMP") ----
+	 * A LOCK'd access that cannot be one host atomic (split across
+	 * pages, MMIO) sets excl_pending and waits until every other vCPU
+	 * is out of guest code (in_guest 0): parked between blocks, asleep
+	 * in HLT, in an exit handler or outside vm_run.
+	 */
+	pthread_mutex_t excl_mtx;
+	pthread_cond_t excl_cv;		/* excl_pending went to 0 */
+	_Atomic int excl_pending;
 };
 
 /* run-loop longjmp reasons */
@@ -318,6 +329,8 @@ struct emu_cpu {
 	enum x2apic_state x2apic;
 
 	_Atomic int kick;
+	_Atomic int in_guest;	/* running guest code (stop-the-world) */
+	bool excl_held;		/* this vCPU has stopped the others */
 	pthread_mutex_t mtx;	/* HLT sleep */
 	pthread_cond_t cv;
 
@@ -708,7 +721,11 @@ struct emu_mref {
 	void *p;
 	uint64_t la;
 	int size;
+	int lk;			/* EMU_MREF_*: what emu_mref_unlock undoes */
+	_Atomic uint32_t *pi;	/* EMU_MREF_CODE: the page's info word */
 };
+#define EMU_MREF_CODE	1	/* host atomic on a code page: invalidate */
+#define EMU_MREF_EXCL	2	/* the other vCPUs are stopped */
 
 EMU_INLINE void
 emu_mref_get(struct emu_cpu *cpu, struct emu_mref *m, int sr, uint64_t off,
@@ -719,6 +736,7 @@ emu_mref_get(struct emu_cpu *cpu, struct emu_mref *m, int sr, uint64_t off,
 
 	m->la = la;
 	m->size = size;
+	m->lk = 0;
 	if (likely(e->tag_w == (la & EMU_PAGE_MASK) &&
 	    (la & 0xfff) <= 0x1000u - size)) {
 		m->p = (void *)(uintptr_t)(la + e->addend);
@@ -752,6 +770,31 @@ emu_mref_write(struct emu_cpu *cpu, struct emu_mref *m, uint64_t v)
 		emu_st(m->p, m->size, v);
 	else
 		emu_write_slow(cpu, m->la, m->size, v, false);
+}
+
+/*
+ * LOCK'd access (intr.c): off the fast path, make the operand atomic
+ * across vCPUs.  A RAM page holding decoded code gets its host pointer
+ * (host atomics; the page's code is invalidated at unlock); a split or
+ * MMIO operand stops the other vCPUs until unlock; ROM needs nothing
+ * (nobody can change it).  Faults (translation of both pages) happen in
+ * emu_mref_lock, never between lock and unlock.
+ */
+void emu_mref_lock_slow(struct emu_cpu *cpu, struct emu_mref *m);
+void emu_mref_unlock_slow(struct emu_cpu *cpu, struct emu_mref *m);
+
+EMU_INLINE void
+emu_mref_lock(struct emu_cpu *cpu, struct emu_mref *m)
+{
+	if (m->p == NULL)
+		emu_mref_lock_slow(cpu, m);
+}
+
+EMU_INLINE void
+emu_mref_unlock(struct emu_cpu *cpu, struct emu_mref *m)
+{
+	if (unlikely(m->lk != 0))
+		emu_mref_unlock_slow(cpu, m);
 }
 
 /* Compare-and-swap on a fast-path mref (LOCK prefix); true on success. */
@@ -1001,6 +1044,16 @@ emu_intr_shadow(struct emu_cpu *cpu, const struct emu_op *op)
 	cpu->intr_shadow = 1;
 	cpu->shadow_op = op;
 }
+/*
+ * Stop-the-world (intr.c): a vCPU thread enters guest code (vm_run, back
+ * from HLT or an exit handler; waits while another vCPU holds the world)
+ * and leaves it (HLT sleep, exit handler, vm_run returns).  begin/end
+ * bracket an access with every other vCPU out of guest code.
+ */
+void emu_excl_enter(struct emu_cpu *cpu);
+void emu_excl_leave(struct emu_cpu *cpu);
+void emu_excl_begin(struct emu_cpu *cpu);
+void emu_excl_end(struct emu_cpu *cpu);
 /* CR8 is the LAPIC TPR[7:4] (SDM 3A §10.8.6.1) */
 uint64_t emu_get_cr8(struct emu_cpu *cpu);
 void emu_set_cr8(struct emu_cpu *cpu, uint64_t v);

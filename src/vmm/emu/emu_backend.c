@@ -33,7 +33,10 @@ emu_exit_call(struct emu_cpu *cpu, struct vm_exit *vme)
 	vme->rip = cpu->rip;
 	vme->inst_length = cpu->cur_op != NULL ? cpu->cur_op->i.len : 0;
 	cpu->vcpu->stats[VMST_EXITS_TOTAL]++;
+	/* out of guest code while lhyve handles it (stop-the-world) */
+	emu_excl_leave(cpu);
 	rc = cpu->ctx->exit_handler(cpu->vcpu, vme);
+	emu_excl_enter(cpu);
 	if (unlikely(emu_trace_mask))
 		emu_trace_exit(cpu, vme);
 	if (rc == VMEXIT_ABORT) {
@@ -261,6 +264,7 @@ halt_wait(struct emu_cpu *cpu)
 		    atomic_load(&vm->nactive))
 			vm_suspend(cpu->ctx, VM_SUSPEND_HALT);
 	}
+	emu_excl_leave(cpu);
 	pthread_mutex_lock(&cpu->mtx);
 	while (!atomic_load(&cpu->kick) &&
 	    atomic_load(&cpu->ctx->suspend) == VM_SUSPEND_NONE &&
@@ -268,6 +272,7 @@ halt_wait(struct emu_cpu *cpu)
 	    (cpu->halted || atomic_load(&cpu->run_state) == EMU_RS_WAITSIPI))
 		pthread_cond_wait(&cpu->cv, &cpu->mtx);
 	pthread_mutex_unlock(&cpu->mtx);
+	emu_excl_enter(cpu);
 }
 
 /* The block to run at la: a link of the previous block, else the cache. */
@@ -404,8 +409,12 @@ emu_run(struct vcpu *vcpu, struct vm_exit *vme)
 	memset(vme, 0, sizeof(*vme));
 	cpu->exit_pending = false;
 	cpu->cur_op = NULL;
+	emu_excl_enter(cpu);
 
 	jr = setjmp(cpu->jb);
+	/* left a stop-the-world access midway (an aborted MMIO exit) */
+	if (unlikely(cpu->excl_held) && jr != 0)
+		emu_excl_end(cpu);
 	if (jr == EMU_JMP_FAULT) {
 		cpu->intr_shadow = 0;
 		/* may longjmp here again for a fault during delivery */
@@ -429,6 +438,7 @@ emu_run(struct vcpu *vcpu, struct vm_exit *vme)
 	}
 	run_blocks(cpu, vme);
 out:
+	emu_excl_leave(cpu);
 	cpu->cur_op = NULL;
 	if (vme->rip == 0)
 		vme->rip = cpu->rip;

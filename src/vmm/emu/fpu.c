@@ -433,7 +433,12 @@ static H(h_x87)
 	}
 	to_img(cpu, &img);
 	ah = host_x87(n, &img, mem, ah);
-	if (sz < 0 && !(img.sw & ~img.cw & 0x1f))
+	/*
+	 * A store that raised an unmasked exception leaves memory alone
+	 * (SDM 1 §8.5); FNSTSW m16 raises none and stores even with one
+	 * pending, as it does not wait (SDM 2 FSTSW).
+	 */
+	if (sz < 0 && (!(img.sw & ~img.cw & 0x1f) || (esc == 5 && reg == 7)))
 		simd_write_la(cpu, la, mem, -sz);	/* may fault: no commit */
 	from_img(f, &img);
 	x87_ptrs(cpu, op, op->i.mod != 3, ea);

@@ -6,8 +6,11 @@
  * or the 8259's vector (through LINT0), delivered through the IDT as an
  * external interrupt when IF=1 and no STI/MOV SS shadow (SDM 3A §6.8.3).
  * It also claims the ports and MMIO pages of the in-emu interrupt and
- * timer hardware before they would exit to lhyve.
+ * timer hardware before they would exit to lhyve, and stops the world for
+ * LOCK'd accesses that cannot be one host atomic (SDM 3A §8.1.2.2).
  */
+#include <sched.h>
+
 #include "vmm/emu/cpu.h"
 #include "vmm/emu/intr.h"
 #include "vmm/emu/vatpic.h"
@@ -118,6 +121,11 @@ emu_intr_check(struct emu_cpu *cpu)
 	int vec;
 
 	atomic_store(&cpu->intr_req, 0);
+	/* another vCPU is stopping the world: wait here, between blocks */
+	if (atomic_load(&cpu->vm->excl_pending)) {
+		emu_excl_leave(cpu);
+		emu_excl_enter(cpu);
+	}
 	if (atomic_exchange(&cpu->init_pending, 0)) {
 		/* INIT (SDM 3A §8.4.1, table 9-1): reset, wait for SIPI */
 		unhalt(cpu);
@@ -161,6 +169,152 @@ emu_intr_check(struct emu_cpu *cpu)
 		return;
 	}
 	deliver(cpu, vec);
+}
+
+/*
+ * ---- stop-the-world for LOCK'd accesses off the fast path ----
+ *
+ * SDM 3A §8.1.2.2: a locked operation is atomic whatever its alignment,
+ * even across cache lines and pages (a "split lock": the bus is locked).
+ * The emu does LOCK'd read-modify-writes as host atomics on the host
+ * pointer of a fast-path page.  When there is no single host pointer (the
+ * operand crosses a page, or is MMIO), the other vCPUs are stopped instead
+ * (as QEMU's start_exclusive): the requester sets excl_pending and pokes
+ * intr_req of every vCPU still in guest code; each one parks at its next
+ * block boundary (emu_intr_check).  vCPUs asleep in HLT, inside an exit
+ * handler or outside vm_run are out of guest code already (in_guest 0) and
+ * are not waited for; they wait in emu_excl_enter before running again.
+ * The running fast path pays nothing: the request rides on the intr_req
+ * load the run loop makes anyway.  in_guest and excl_pending are a Dekker
+ * pair (both sequentially consistent): a vCPU entering either sees the
+ * request or is seen by the requester.
+ */
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+void
+emu_excl_leave(struct emu_cpu *cpu)
+{
+	if (!cpu->excl_held)
+		atomic_store(&cpu->in_guest, 0);
+}
+
+void
+emu_excl_enter(struct emu_cpu *cpu)
+{
+	struct emu_vm *vm = cpu->vm;
+
+	if (cpu->excl_held)
+		return;		/* an exit handler called inside begin/end */
+	for (;;) {
+		atomic_store(&cpu->in_guest, 1);
+		if (likely(!atomic_load(&vm->excl_pending)))
+			return;
+		atomic_store(&cpu->in_guest, 0);
+		pthread_mutex_lock(&vm->excl_mtx);
+		while (atomic_load(&vm->excl_pending))
+			pthread_cond_wait(&vm->excl_cv, &vm->excl_mtx);
+		pthread_mutex_unlock(&vm->excl_mtx);
+	}
+}
+
+void
+emu_excl_begin(struct emu_cpu *cpu)
+{
+	struct emu_vm *vm = cpu->vm;
+	struct vmctx *ctx = cpu->ctx;
+
+	/* out of guest code first: a second requester waits for us */
+	atomic_store(&cpu->in_guest, 0);
+	pthread_mutex_lock(&vm->excl_mtx);
+	while (atomic_load(&vm->excl_pending))
+		pthread_cond_wait(&vm->excl_cv, &vm->excl_mtx);
+	atomic_store(&vm->excl_pending, 1);
+	pthread_mutex_unlock(&vm->excl_mtx);
+	cpu->excl_held = true;
+	for (int i = 0; i < ctx->ncpus; i++) {
+		struct vcpu *v = ctx->vcpu[i];
+		struct emu_cpu *c;
+
+		if (v == NULL || (c = v->backend) == NULL || c == cpu)
+			continue;
+		/*
+		 * A running vCPU reaches a block boundary within 64
+		 * instructions, unless the host has preempted its thread:
+		 * spin a little, then give the host CPU away.
+		 */
+		for (unsigned n = 0; atomic_load(&c->in_guest); n++) {
+			atomic_store(&c->intr_req, 1);
+			if (n < 256)
+				cpu_relax();
+			else
+				sched_yield();
+		}
+	}
+}
+
+void
+emu_excl_end(struct emu_cpu *cpu)
+{
+	struct emu_vm *vm = cpu->vm;
+
+	cpu->excl_held = false;
+	pthread_mutex_lock(&vm->excl_mtx);
+	atomic_store(&vm->excl_pending, 0);
+	pthread_cond_broadcast(&vm->excl_cv);
+	pthread_mutex_unlock(&vm->excl_mtx);
+	emu_excl_enter(cpu);
+}
+
+void
+emu_mref_lock_slow(struct emu_cpu *cpu, struct emu_mref *m)
+{
+	uint64_t la = m->la, gpa, last;
+	struct vm_memseg *s;
+
+	if ((la & 0xfff) + m->size <= 0x1000) {
+		gpa = emu_translate(cpu, la, ACC_W, false);
+		s = vm_find_memseg(cpu->ctx, gpa);
+		if (s != NULL && gpa - s->gpa + m->size <= s->len) {
+			if (s->readonly)
+				return;	/* ROM: the write is dropped */
+			/*
+			 * RAM that holds decoded code (its writes take the
+			 * slow path so blocks see them): host atomics on it
+			 * too, the code is invalidated after the write.
+			 */
+			m->p = s->host + (gpa - s->gpa);
+			m->pi = emu_pinfo(cpu->vm, cpu->ctx, gpa);
+			m->lk = EMU_MREF_CODE;
+			return;
+		}
+	} else {
+		/* both pages, for writing, before the world stops */
+		last = la + m->size - 1;
+		if (!(cpu->efer & EFER_LMA))
+			last &= 0xffffffffULL;
+		emu_translate(cpu, la, ACC_W, false);
+		emu_translate(cpu, last, ACC_W, false);
+	}
+	emu_excl_begin(cpu);
+	m->lk = EMU_MREF_EXCL;
+}
+
+void
+emu_mref_unlock_slow(struct emu_cpu *cpu, struct emu_mref *m)
+{
+	if (m->lk == EMU_MREF_CODE) {
+		if (m->pi != NULL)
+			emu_code_invalidate(cpu, m->pi);
+	} else {
+		emu_excl_end(cpu);
+	}
+	m->lk = 0;
 }
 
 uint64_t
@@ -286,6 +440,8 @@ emu_intr_vm_init(struct vmctx *ctx)
 	struct emu_vm *vm = ctx->backend;
 	int error;
 
+	pthread_mutex_init(&vm->excl_mtx, NULL);
+	pthread_cond_init(&vm->excl_cv, NULL);
 	if ((error = emu_timers_init(vm)) != 0 ||
 	    (error = vioapic_init(ctx)) != 0 ||
 	    (error = vatpic_init(ctx)) != 0 ||
@@ -305,6 +461,8 @@ emu_intr_vm_cleanup(struct vmctx *ctx)
 	vatpic_cleanup(ctx);
 	vioapic_cleanup(ctx);
 	emu_timers_fini(vm);
+	pthread_mutex_destroy(&vm->excl_mtx);
+	pthread_cond_destroy(&vm->excl_cv);
 }
 
 int

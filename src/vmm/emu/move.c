@@ -122,6 +122,7 @@ static H(h_xchg)
 		emu_setreg(cpu, op->i.rm, sz, op->i.rex, s);
 	} else {
 		emu_mref_get(cpu, &m, op->seg, emu_ea(cpu, op), sz);
+		emu_mref_lock(cpu, &m);
 		if (m.p != NULL) {
 			do {
 				d = emu_ld(m.p, sz);
@@ -130,6 +131,7 @@ static H(h_xchg)
 			d = emu_mref_read(cpu, &m);
 			emu_mref_write(cpu, &m, s);
 		}
+		emu_mref_unlock(cpu, &m);
 	}
 	emu_reg_write(cpu, op, sz, d);
 	return (emu_next(cpu, op));

@@ -122,6 +122,8 @@ fp_feeds(int base, int pfx, int k, int *n, int *esz)
 
 	*esz = dbl ? 8 : 4;
 	*n = 16 / *esz;
+	if (k >= *n)
+		return (0);
 	switch (base) {
 	case FB_ADD: case FB_SUB: case FB_MUL: case FB_DIV:
 		if (pfx >= EMU_PFX_F3 && k > 0)
@@ -156,9 +158,98 @@ fp_tiny(const union emu_xmm *v, int k, int esz)
 }
 
 /*
+ * Whether a (x) op b (y) is inexact when rounded to the precision of
+ * the element type with an unbounded exponent: the x87 with precision
+ * control 24/53 bits, whose exponent range covers every such result.
+ * kind: 0 add, 1 sub, 2 mul, 3 div, 4 round a double to float.
+ */
+static bool
+fp_inexact_unbounded(int kind, bool dbl, uint64_t a, uint64_t b,
+    unsigned rc)
+{
+	uint8_t env[28];
+	uint16_t cw = 0x7f | (dbl ? 0x200 : 0) | (rc & 3) << 10, sw;
+	uint32_t fa = (uint32_t)a, fb = (uint32_t)b, one = 0x3f800000u;
+
+	__asm__ volatile("fnstenv %0\n\tfldcw %1\n\tfnclex"
+	    : "=m"(env) : "m"(cw));
+#define X87(ld, insn, x, y)						\
+	__asm__ volatile(ld " %1\n\t" insn " %2\n\tfnstsw %0\n\t"	\
+	    "fstp %%st(0)" : "=a"(sw) : "m"(x), "m"(y))
+	switch (kind * 2 + dbl) {
+	case 0: X87("flds", "fadds", fa, fb); break;
+	case 1: X87("fldl", "faddl", a, b); break;
+	case 2: X87("flds", "fsubs", fa, fb); break;
+	case 3: X87("fldl", "fsubl", a, b); break;
+	case 4: X87("flds", "fmuls", fa, fb); break;
+	case 5: X87("fldl", "fmull", a, b); break;
+	case 6: X87("flds", "fdivs", fa, fb); break;
+	case 7: X87("fldl", "fdivl", a, b); break;
+	default: X87("fldl", "fmuls", a, one); break;
+	}
+#undef X87
+	__asm__ volatile("fldenv %0" : : "m"(env));
+	return (sw & 0x20);
+}
+
+/* DAZ: a denormal input counts as a zero of its sign (SDM 1 §10.2.3.4) */
+static uint64_t
+fp_daz(uint64_t v, bool dbl)
+{
+	if (dbl && (v & 0x7ff0000000000000ull) == 0)
+		return (v & 0x8000000000000000ull);
+	if (!dbl && (v & 0x7f800000u) == 0)
+		return (v & 0x80000000u);
+	return (v);
+}
+
+/*
+ * The precision flag of element k when its overflow/underflow is
+ * unmasked: set only if the result rounded with an unbounded exponent is
+ * inexact (the denormalization or the overflow itself does not count).
+ */
+static uint32_t
+fp_post_pe(struct emu_cpu *cpu, int base, int pfx, int k, unsigned feeds,
+    const union emu_xmm *d, const union emu_xmm *s)
+{
+	bool dbl = pfx == EMU_PFX_66 || (pfx == EMU_PFX_F2 &&
+	    base != FB_HADD && base != FB_HSUB && base != FB_ADDSUB);
+	int in = dbl ? 2 : 4, m = 0, kind;
+	uint64_t e[2] = { 0, 0 };
+
+	if (base == FB_CVT5A) {
+		dbl = true;
+		in = 2;
+	}
+	for (int j = 0; j < 2 * in && m < 2; j++) {
+		const union emu_xmm *v = j < in ? d : s;
+
+		if (!(feeds & (1u << j)))
+			continue;
+		e[m] = dbl ? v->q[j % in] : v->d[j % in];
+		if (cpu->fpu.mxcsr & MXCSR_DAZ)
+			e[m] = fp_daz(e[m], dbl);
+		m++;
+	}
+	switch (base) {
+	case FB_ADD: case FB_HADD: kind = 0; break;
+	case FB_SUB: case FB_HSUB: kind = 1; break;
+	case FB_MUL: kind = 2; break;
+	case FB_DIV: kind = 3; break;
+	case FB_ADDSUB: kind = (k & 1) ? 0 : 1; break;
+	default:
+		return (fp_inexact_unbounded(4, false, e[0], 0,
+		    cpu->fpu.mxcsr >> 13) ? MXCSR_PE : 0);
+	}
+	return (fp_inexact_unbounded(kind, dbl, e[0], e[1],
+	    cpu->fpu.mxcsr >> 13) ? MXCSR_PE : 0);
+}
+
+/*
  * The post-computation flags with OE or UE unmasked (SDM 1 §11.5.2.x,
- * §4.9.1.4-5): an overflowing element then flags OE alone (no PE), and a
- * tiny result flags UE even when exact.  The masked run's flags are
+ * §4.9.1.4-5): an overflowing element then flags OE, a tiny one UE even
+ * when exact, and either PE only if inexact before the exponent's limits
+ * apply (fp_post_pe).  The masked run's flags are
  * aggregated over the elements, so each element is recomputed alone
  * (the elements that do not feed it are 1.0: exact, no flags).
  */
@@ -170,6 +261,9 @@ fp_post_unmasked(struct emu_cpu *cpu, int id, const union emu_xmm *dst,
 	int base = id / 4, pfx = id % 4, n, esz, k;
 	unsigned feeds;
 
+	/* the others cannot overflow or underflow: flags as computed */
+	if (fp_feeds(base, pfx, 0, &n, &esz) == 0)
+		return (fl);
 	for (k = 0; k < 4; k++) {
 		union emu_xmm d, s;
 		uint32_t f;
@@ -195,23 +289,33 @@ fp_post_unmasked(struct emu_cpu *cpu, int id, const union emu_xmm *dst,
 		}
 		f = fp_bin(id, &d, &s, run_mx(cpu)) & ~MXCSR_PRE;
 		if ((um & MXCSR_OE) && (f & MXCSR_OE))
-			f = MXCSR_OE;
+			f = MXCSR_OE | fp_post_pe(cpu, base, pfx, k, feeds,
+			    dst, src);
 		else if ((um & MXCSR_UE) && ((f & MXCSR_UE) ||
 		    fp_tiny(&d, k, esz)))
-			f = MXCSR_UE | (f & MXCSR_PE);
+			f = MXCSR_UE | fp_post_pe(cpu, base, pfx, k, feeds,
+			    dst, src);
 		post |= f;
 	}
 	return ((fl & MXCSR_PRE) | post);
 }
 
-/* memory source size of each form: packed 16 (aligned), scalars 4/8 */
+/*
+ * Memory source size of each form: packed 16 (aligned), scalars 4/8.
+ * The F3/F2 forms of 5B (CVTTPS2DQ), 7C/7D/D0 (HADDPS, HSUBPS, ADDSUBPS)
+ * and E6 (CVTPD2DQ) are packed m128 forms, only CVTDQ2PD reads m64.
+ */
 static int
 fp_srcsize(int base, int pfx)
 {
-	if (base == FB_CVT5A)
+	switch (base) {
+	case FB_CVT5A:
 		return ((const int[4]){ 8, 16, 4, 8 })[pfx];
-	if (base == FB_CVTE6 && pfx == EMU_PFX_F3)
-		return (8);
+	case FB_CVTE6:
+		return (pfx == EMU_PFX_F3 ? 8 : 16);
+	case FB_CVT5B: case FB_HADD: case FB_HSUB: case FB_ADDSUB:
+		return (16);
+	}
 	return ((const int[4]){ 16, 16, 4, 8 })[pfx];
 }
 
@@ -482,8 +586,15 @@ static H(h_cvtpi)
 		_mm_store_si128((__m128i *)XMM(cpu, op->i.reg), d);
 		return (emu_next(cpu, op));
 	}
-	mmx_check(cpu);
+	/* #MF first, but the x87 enters MMX state only once the source is
+	 * read: a misaligned m128 (#GP) leaves TOP and the tags alone */
+	x87_pending(cpu);
 	sse_src(cpu, op, &s, pd ? 16 : 8, pd ? 16 : 0);
+	mmx_check(cpu);
+	/* CVT(T)PS2PI convert the low two floats only: no flags from the
+	 * upper half of a register source */
+	if (!pd)
+		s.q[1] = 0;
 	sv = _mm_load_si128((const __m128i *)&s);
 	mx = run_mx(cpu);
 #define CV(insn)							\

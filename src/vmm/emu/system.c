@@ -811,6 +811,12 @@ static H(h_sysenter)
 	return (NULL);
 }
 
+static inline bool
+emu_noncanon(uint64_t a)
+{
+	return ((uint64_t)((int64_t)(a << 16) >> 16) != a);
+}
+
 static H(h_sysexit)
 {
 	uint16_t sel = cpu->sysenter_cs & 0xfffc;
@@ -819,6 +825,9 @@ static H(h_sysexit)
 	if (!prot(cpu) || sel == 0)
 		emu_fault(cpu, EXC_GP, 0);
 	need_cpl0(cpu);
+	/* 64-bit mode exceptions: RCX or RDX not canonical, before any change */
+	if (to64 && (emu_noncanon(cpu->r[R_CX]) || emu_noncanon(cpu->r[R_DX])))
+		emu_fault(cpu, EXC_GP, 0);
 	emu_set_cpl(cpu, 3);
 	if (to64) {
 		flat_seg(cpu, EMU_CS, (sel + 32) | 3, ACC_CODE64(3));
