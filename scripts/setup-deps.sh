@@ -8,13 +8,14 @@
 set -e
 
 # gcc/binutils/make/libc6-dev: build lhyve and assemble the test guests.
-# libcmocka-dev/pkg-config: unit tests.  coreutils (timeout), diffutils,
+# libcmocka-dev/pkg-config: unit tests.  acpica-tools (iasl -d) and
+# dmidecode: oracles for the ACPI and SMBIOS table tests.  coreutils (timeout), diffutils,
 # util-linux (unshare, for the no-/dev/kvm CLI tests): the test runners.
 # apt, dpkg (apt-get download, dpkg-deb), cpio, gzip, mawk: the system tier
 # and `make demo` (tests/system/fetch.sh fetches Debian's kernel and
 # busybox-static, mkinitramfs.sh packs the initramfs).
 PACKAGES="gcc make binutils libc6-dev libcmocka-dev pkg-config coreutils
-diffutils util-linux apt dpkg cpio gzip mawk"
+diffutils util-linux apt dpkg cpio gzip mawk acpica-tools dmidecode"
 
 missing=""
 for p in $PACKAGES; do

@@ -25,6 +25,7 @@
 #include "devices/pci_emul.h"
 #include "devices/pm.h"
 #include "devices/rtc.h"
+#include "devices/uart_backend.h"
 #include "mevent.h"
 #include "platform/platform_setup.h"
 #include "vmexit.h"
@@ -150,15 +151,35 @@ poweroff_timeout_cb(int fd, enum ev_type type, void *arg)
  * it (bhyve only catches SIGTERM after ACPI_ENABLE): power off at once.
  * A second SIGTERM, or 30 s without a power-off, forces the exit.
  */
+static _Atomic bool sigterm_seen;
+
 static void
 sigterm_cb(int fd, enum ev_type type, void *arg)
 {
 	static int presses;
 
+	atomic_store(&sigterm_seen, true);
 	if (++presses > 1 || !pm_power_button())
 		bhyve_request_exit(EXIT_POWEROFF);
 	else
 		(void)mevent_add(30000, EVF_TIMER, poweroff_timeout_cb, NULL);
+}
+
+/*
+ * A guest reset with lhyve.reboot_in_place: start over as a fresh process
+ * with the same command line (bhyve exits 0 and leaves the restart to its
+ * wrapper script; this is that loop built in).  Nothing of the old VM
+ * survives: file descriptors are closed, the terminal is restored first.
+ */
+static void
+reboot_in_place(char **argv)
+{
+	/* SIGTERM stays blocked across exec: one that arrives meanwhile
+	 * waits for the new event loop's signalfd instead of killing us. */
+	uart_backend_restore_ttys();
+	close_range(3, ~0U, 0);
+	execv("/proc/self/exe", argv);
+	fprintf(stderr, "lhyve: reboot in place: %s\n", strerror(errno));
 }
 
 static void
@@ -303,5 +324,10 @@ main(int argc, char **argv)
 	}
 	print_unimpl_stats();
 	fflush(stdout);
+	fflush(stderr);
+	/* A reset racing with SIGTERM must not swallow the SIGTERM. */
+	if (status == EXIT_REBOOT && !atomic_load(&sigterm_seen) &&
+	    get_config_bool_default("lhyve.reboot_in_place", false))
+		reboot_in_place(argv);
 	exit(status < 0 ? EXIT_ERROR : status);
 }

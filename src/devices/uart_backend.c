@@ -62,6 +62,12 @@ restore_ttys_atexit(void)
 	restore_ttys(TCSADRAIN);
 }
 
+void
+uart_backend_restore_ttys(void)
+{
+	restore_ttys(TCSADRAIN);
+}
+
 static void
 fatal_signal(int sig)
 {

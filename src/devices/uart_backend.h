@@ -31,5 +31,7 @@ void uart_backend_rx_enable(struct uart_backend *be, bool on);
  * /dev/null, always readable): the UART pulls it when the guest looks.
  */
 bool uart_backend_is_pull(struct uart_backend *be);
+/* Give every terminal put in raw mode its settings back (before exec). */
+void uart_backend_restore_ttys(void);
 
 #endif /* LHYVE_UART_BACKEND_H */

@@ -318,4 +318,34 @@ else
 	end
 fi
 
+# lhyve.reboot_in_place: a guest reset starts the VM over instead of
+# exiting 0.  The reset guest resets at once, so it boots again and again
+# until SIGTERM, which ends lhyve with 1 (power-off) or, if a reset wins
+# the race, 0 (and then no further boot).
+t_name=cli/reboot_in_place
+t_why=""
+t_cmd=("$LHYVE" "${BASE[@]}" -o lhyve.reboot_in_place=true \
+    --kernel $G/reset.elf vm0)
+"${t_cmd[@]}" </dev/null >"$OUT" 2>"$ERR" &
+rip_pid=$!
+for _ in $(seq 100); do
+	[ "$(grep -c 'resetting' "$OUT")" -ge 3 ] && break
+	sleep 0.1
+done
+kill -TERM "$rip_pid" 2>/dev/null
+for _ in $(seq 100); do
+	kill -0 "$rip_pid" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$rip_pid" 2>/dev/null; then
+	kill -KILL "$rip_pid"
+	why "still running 10 s after SIGTERM"
+fi
+wait "$rip_pid"
+rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || why "exit status $rc, expected 1 (or 0)"
+boots=$(grep -c 'resetting' "$OUT")
+[ "$boots" -ge 3 ] || why "$boots boots, expected at least 3"
+end
+
 t_done

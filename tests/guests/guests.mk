@@ -14,7 +14,7 @@ GUEST_INITRD_SIZE := 5000
 # Multiboot ELF32 guests, one per source file.
 GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
                alu32 alu16 except32 uart pci testdev smp pic_pit sys_seg \
-               sys_paging
+               sys_paging sys_xmodify
 # Interrupt controllers, timers and SMP (issue 5; intr_lib.h).
 GUESTS32    += intr_lock intr_sipi intr_ipi intr_lapic_timer intr_pit \
                intr_ioapic intr_pic_only intr_rtc intr_hpet_pm

@@ -20,8 +20,10 @@
 #ifndef NCPU
 #define NCPU		4
 #endif
+#ifndef ITERS
 #define ITERS		1000000
-#define XITERS		250000
+#endif
+#define XITERS		(ITERS / 4)
 
 #if defined(LOCK_CODE)
 #define HEADER	"intr_lock_code: 4 vCPUs x 1000000 locked RMWs, counters on the code page\n"
@@ -130,7 +132,8 @@ work:
 	jne	2b
 	jmp	1b
 3:	incl	cnt_xchg
-	movl	$0, lockw
+	xorl	%eax, %eax
+	xchgl	%eax, lockw			/* release, locked as well */
 	decl	%ecx
 	jnz	1b
 
@@ -146,7 +149,6 @@ cnt_xadd:	.long	0
 cnt_cmpxchg:	.long	0
 	.balign	64
 lockw:		.long	0
-cnt_xchg:	.long	0
 #endif
 
 	LIB32
@@ -165,8 +167,6 @@ cnt_xadd:	.long	0
 cnt_cmpxchg:	.long	0
 	.skip	4092
 lockw:		.long	0
-	.balign	64
-cnt_xchg:	.long	0
 #elif !defined(LOCK_CODE)
 	.balign	4096
 cnt_inc:	.long	0
@@ -176,9 +176,10 @@ cnt_xadd:	.long	0
 cnt_cmpxchg:	.long	0
 	.balign	64
 lockw:		.long	0
-	.balign	64
-cnt_xchg:	.long	0
 #endif
+	/* the plain counter the xchg lock protects: a page of its own */
+	.balign	4096
+cnt_xchg:	.long	0
 	.balign	64
 bar_count:	.long	0
 done:		.long	0

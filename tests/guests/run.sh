@@ -166,6 +166,13 @@ guest sys_rom64 1 -o boot.rom=$G/sys_rom64.rom
 # kept across MOV CR3, as Intel CPUs do; QEMU (TCG) re-reads PDPTEs on each
 # walk, never checks them, and flushes global entries on MOV CR3.
 guest sys_paging 1 --kernel $G/sys_paging.elf
+# SYSENTER/SYSEXIT in 32-bit PM and long mode (to 64-bit and compatibility
+# mode); QEMU (with vendor=GenuineIntel) agrees except that it lets SYSEXIT
+# go to a non-canonical RIP/RSP (SDM: #GP(0) at CPL 0).
+guest sys_sysenter 1 --kernel $G/sys_sysenter.elf
+# Cross-modifying code: the AP patches code the BSP runs after a flag and
+# CPUID (same transcript under QEMU -smp 2).
+guest sys_xmodify 1 -c 2 --kernel $G/sys_xmodify.elf
 guest uart 1 --kernel $G/uart.elf
 guest testdev 1 --kernel $G/testdev.elf
 # bhyve's IDs: hostbridge 1275:1275 (class 060000), lpc 8086:7000 (060100).

@@ -156,6 +156,11 @@ long_entry:
 	sysexitq
 back64:
 	movq	$stack_top, %rsp
+	/* CS 0x08 from SYSENTER is 64-bit, the GDT's 0x08 is not: reload */
+	pushq	$S_CODE64
+	pushq	$1f
+	lretq
+1:
 	PUTS64	"64-bit sysexit to ring 3:\n"
 	SHOW64	"  cs", r3_cs
 	SHOW64	"  ss", r3_ss
@@ -173,6 +178,11 @@ back64:
 	sysexitl
 back_compat:
 	movq	$stack_top, %rsp
+	/* CS 0x08 from SYSENTER is 64-bit, the GDT's 0x08 is not: reload */
+	pushq	$S_CODE64
+	pushq	$1f
+	lretq
+1:
 	PUTS64	"32-bit sysexit from 64-bit mode (compatibility mode):\n"
 	SHOW64	"  cs", r3_cs
 	SHOW64	"  ss", r3_ss
@@ -182,18 +192,7 @@ back_compat:
 	SHOW64	"  ss", k_ss
 	SHOW64	"  rsp", k_sp
 
-	/* #GP(0) cases, all at ring 0 */
-	movabsq	$0x0000800000000000, %rbx
-	TRY64	1
-	movq	$ring3_64, %rcx
-	movq	%rbx, %rdx
-	sysexitq
-	CHECK64	1, "sysexitq to non-canonical rip"
-	TRY64	2
-	movq	%rbx, %rcx
-	movq	$ring3_64, %rdx
-	sysexitq
-	CHECK64	2, "sysexitq with non-canonical rsp"
+	/* #GP(0) cases, all at ring 0 (QEMU lacks the canonical checks) */
 	movq	$stack_top, %rsp
 	movl	$MSR_CS, %ecx
 	xorl	%eax, %eax
@@ -215,6 +214,22 @@ back_compat:
 	shlq	$32, %rdx
 	orq	%rdx, %rax
 	SHOW64	"SYSENTER_ESP", %rax
+	movl	$MSR_CS, %ecx
+	movl	$S_CODE32, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movabsq	$0x0000800000000000, %rbx
+	TRY64	1
+	movq	$ring3_64, %rcx
+	movq	%rbx, %rdx
+	sysexitq
+	CHECK64	1, "sysexitq to non-canonical rip"
+	TRY64	2
+	movq	%rbx, %rcx
+	movq	$ring3_64, %rdx
+	sysexitq
+	CHECK64	2, "sysexitq with non-canonical rsp"
+	movq	$stack_top, %rsp
 	PUTS64	"ok\n"
 	xorl	%eax, %eax
 	jmp	exit64

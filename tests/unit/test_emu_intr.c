@@ -13,6 +13,10 @@
 #include <time.h>
 
 #include "test_emu.h"
+#include "vmm/emu/cpu.h"
+#include "vmm/emu/intr.h"
+#include "vmm/emu/vioapic.h"
+#include "vmm/emu/vlapic.h"
 
 #define LAPIC	"$0xfee00000"
 #define CODE	0x10000
@@ -399,6 +403,116 @@ test_ioapic_edge_level(void **state)
 	assert_int_equal(reg(fx, VM_REG_GUEST_R14), 0x8060);
 }
 
+/*
+ * ---- IOAPIC polarity against the board's wiring ----
+ * Driven from C: RTEs through the IOAPIC window, lines through
+ * vm_ioapic_*_irq (a device's "assert"), vCPU 0's IRR read back.
+ */
+static void
+ioa_wr(struct vmctx *ctx, uint32_t reg, uint32_t val)
+{
+	uint64_t v = reg;
+
+	vioapic_mmio(ctx, 0x00, 4, false, &v);
+	v = val;
+	vioapic_mmio(ctx, 0x10, 4, false, &v);
+}
+
+static uint32_t
+ioa_rd(struct vmctx *ctx, uint32_t reg)
+{
+	uint64_t v = reg;
+
+	vioapic_mmio(ctx, 0x00, 4, false, &v);
+	vioapic_mmio(ctx, 0x10, 4, true, &v);
+	return ((uint32_t)v);
+}
+
+static bool
+irr_has(struct emu_cpu *cpu, int vec)
+{
+	uint64_t v = 0;
+
+	vlapic_mmio(cpu, 0x200 + (vec / 32) * 0x10, 4, true, &v);
+	return ((v >> (vec % 32)) & 1);
+}
+
+static void
+test_ioapic_polarity(void **state)
+{
+	struct fx *fx = *state;
+	struct emu_cpu *cpu = fx->vcpu->backend;
+	uint64_t svr = 0x1ff;
+
+	vlapic_mmio(cpu, 0xf0, 4, false, &svr);
+	/* PCI pin 19 (wired active low), level, programmed active low */
+	ioa_wr(fx->ctx, 0x10 + 2 * 19, 0xa050);
+	assert_false(irr_has(cpu, 0x50));
+	vm_ioapic_assert_irq(fx->ctx, 19);
+	assert_true(irr_has(cpu, 0x50));
+	assert_int_equal(ioa_rd(fx->ctx, 0x10 + 2 * 19), 0xe050);  /* RIRR */
+	/* the SCI (IRQ 9, wired active low), level, active low */
+	ioa_wr(fx->ctx, 0x10 + 2 * 9, 0xa053);
+	assert_false(irr_has(cpu, 0x53));
+	vm_ioapic_assert_irq(fx->ctx, 9);
+	assert_true(irr_has(cpu, 0x53));
+	/* pin 20 programmed active high against its wiring: the idle line
+	 * reads active, so unmasking it delivers at once */
+	ioa_wr(fx->ctx, 0x10 + 2 * 20, 0x8051);
+	assert_true(irr_has(cpu, 0x51));
+	/* ISA pin 5 (active high), edge, programmed active low: the
+	 * assert is a falling edge, the de-assert the rising one */
+	ioa_wr(fx->ctx, 0x10 + 2 * 5, 0x2052);
+	vm_ioapic_assert_irq(fx->ctx, 5);
+	assert_false(irr_has(cpu, 0x52));
+	vm_ioapic_deassert_irq(fx->ctx, 5);
+	assert_true(irr_has(cpu, 0x52));
+	/* ISA pin 6 matching (edge, active high): the assert delivers */
+	ioa_wr(fx->ctx, 0x10 + 2 * 6, 0x0054);
+	vm_ioapic_assert_irq(fx->ctx, 6);
+	assert_true(irr_has(cpu, 0x54));
+}
+
+/*
+ * IMCR: after reset (PIC mode) only the BSP hears the 8259, even through
+ * an AP's LINT0 programmed ExtINT; IMCR = 1 connects every LINT0.
+ */
+static void
+imcr_out(struct emu_cpu *cpu, uint16_t port, uint8_t v)
+{
+	struct vm_exit vme;
+
+	memset(&vme, 0, sizeof(vme));
+	vme.exitcode = VM_EXITCODE_INOUT;
+	vme.u.inout.port = port;
+	vme.u.inout.bytes = 1;
+	vme.u.inout.eax = v;
+	assert_true(emu_intr_exit(cpu, &vme));
+}
+
+static void
+test_imcr(void **state)
+{
+	struct emu_cpu *bsp = smp[0].vcpu->backend;
+	struct emu_cpu *ap = smp[1].vcpu->backend;
+	uint64_t svr = 0x1ff, lint0 = 0x700;	/* ExtINT, unmasked */
+
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		struct emu_cpu *c = smp[i].vcpu->backend;
+		vlapic_mmio(c, 0xf0, 4, false, &svr);
+		vlapic_mmio(c, 0x350, 4, false, &lint0);
+	}
+	assert_true(vlapic_extint_ok(bsp));
+	assert_false(vlapic_extint_ok(ap));
+	imcr_out(bsp, 0x22, 0x70);
+	imcr_out(bsp, 0x23, 0x01);
+	assert_true(vlapic_extint_ok(bsp));
+	assert_true(vlapic_extint_ok(ap));
+	imcr_out(bsp, 0x23, 0x00);
+	assert_false(vlapic_extint_ok(ap));
+}
+
 /* ---- 8259 with the LAPIC disabled ---- */
 
 /*
@@ -641,6 +755,50 @@ test_smp_lock_inc(void **state)
 }
 
 /*
+ * LOCK CMPXCHG16B (a host CMPXCHG16B) and a `lock incl` straddling the
+ * 0xA000 page boundary (the stop-the-world path), from 4 threads: the two
+ * halves of the pair move together and nothing is lost.
+ */
+SNIPPET(locks16, ".code64",
+    "mov $200000, %r8d\n"
+    "1: mov 0x9100, %rax\n mov 0x9108, %rdx\n"
+    "2: lea 1(%rax), %rbx\n lea 1(%rdx), %rcx\n"
+    "lock cmpxchg16b 0x9100\n jnz 2b\n"
+    "lock incl 0x9ffe\n"
+    "dec %r8d\n jnz 1b\n"
+    "hlt\n");
+
+static void
+test_smp_cmpxchg16b_split(void **state)
+{
+	struct runner r[4];
+	uint64_t pair[2];
+	uint32_t split;
+
+	(void)state;
+	load(&smp[0], CODE, locks16_start, locks16_end);
+	for (int i = 0; i < 4; i++) {
+		set_long(&smp[i], CODE);
+		vm_set_register(smp[i].vcpu, VM_REG_GUEST_RSP, 0x80000 -
+		    i * 0x1000);
+		vm_set_capability(smp[i].vcpu, VM_CAP_HALT_EXIT, 1);
+	}
+	memset(smp[0].ram + 0x9100, 0, 16);
+	memset(smp[0].ram + 0x9ffe, 0, 4);
+	for (int i = 0; i < 4; i++)
+		run_bg(&r[i], &smp[i]);
+	for (int i = 0; i < 4; i++) {
+		join_bg(&r[i], 120);
+		assert_int_equal(r[i].vme.exitcode, VM_EXITCODE_HLT);
+	}
+	memcpy(pair, smp[0].ram + 0x9100, 16);
+	memcpy(&split, smp[0].ram + 0x9ffe, 4);
+	assert_int_equal(pair[0], 800000);
+	assert_int_equal(pair[1], 800000);
+	assert_int_equal(split, 800000);
+}
+
+/*
  * ---- IPIs among vCPUs ----
  * vCPU 0 sends vector 0x42 to logical (flat) destination 0x02, which
  * vCPU 1 took as its LDR; vCPU 1 answers with "all excluding self".
@@ -719,6 +877,11 @@ main(void)
 		    setup2, teardown),
 		cmocka_unit_test_setup_teardown(test_smp_lock_inc, setup4,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ioapic_polarity,
+		    setup1, teardown),
+		cmocka_unit_test_setup_teardown(test_imcr, setup2, teardown),
+		cmocka_unit_test_setup_teardown(test_smp_cmpxchg16b_split,
+		    setup4, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

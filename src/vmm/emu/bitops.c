@@ -355,6 +355,32 @@ static H(h_cmpxchg)
 	return (emu_next(cpu, op));
 }
 
+/*
+ * Host CMPXCHG16B at p (16-byte aligned): *lo:*hi get the old value.
+ * false when the host has no such instruction (the caller then does it
+ * with the world stopped).
+ */
+static bool
+cas16(void *p, uint64_t *lo, uint64_t *hi, uint64_t elo, uint64_t ehi,
+    uint64_t nlo, uint64_t nhi)
+{
+#if defined(__x86_64__)
+	uint64_t a = elo, d = ehi;
+
+	__asm__ __volatile__("lock cmpxchg16b %0"
+	    : "+m" (*(volatile unsigned __int128 *)p), "+a" (a), "+d" (d)
+	    : "b" (nlo), "c" (nhi)
+	    : "memory", "cc");
+	*lo = a;
+	*hi = d;
+	return (true);
+#else
+	(void)p; (void)lo; (void)hi; (void)elo; (void)ehi; (void)nlo;
+	(void)nhi;
+	return (false);
+#endif
+}
+
 static H(h_cmpxchg8b)
 {
 	uint64_t off = emu_ea(cpu, op), cur;
@@ -364,19 +390,38 @@ static H(h_cmpxchg8b)
 		/* CMPXCHG16B: 16-byte aligned (#GP(0) otherwise) */
 		uint64_t la = emu_linear(cpu, op->seg, off, 16, ACC_W);
 		uint64_t lo, hi;
+		struct emu_mref mr;
 
 		if (la & 15)
 			emu_fault(cpu, EXC_GP, 0);
-		/* XXX: not atomic across vCPUs; needs the split-lock path */
-		lo = emu_read(cpu, op->seg, off, 8);
-		hi = emu_read(cpu, op->seg, off + 8, 8);
-		eq = lo == cpu->r[R_AX] && hi == cpu->r[R_DX];
-		if (eq) {
-			emu_write(cpu, op->seg, off, 8, cpu->r[R_BX]);
-			emu_write(cpu, op->seg, off + 8, 8, cpu->r[R_CX]);
+		/*
+		 * LOCK'd: one host CMPXCHG16B on RAM (an aligned guest
+		 * operand is an aligned host one: memsegs are page
+		 * aligned); MMIO stops the world (emu_mref_lock).
+		 */
+		emu_mref_get(cpu, &mr, op->seg, off, 16);
+		if (op->i.lock)
+			emu_mref_lock(cpu, &mr);
+		if (op->i.lock && mr.p != NULL && cas16(mr.p, &lo, &hi,
+		    cpu->r[R_AX], cpu->r[R_DX], cpu->r[R_BX], cpu->r[R_CX])) {
+			eq = lo == cpu->r[R_AX] && hi == cpu->r[R_DX];
 		} else {
-			emu_write(cpu, op->seg, off, 8, lo);
-			emu_write(cpu, op->seg, off + 8, 8, hi);
+			/* LOCK'd RAM here only on hosts without cas16 */
+			bool stw = op->i.lock && mr.p != NULL;
+
+			if (stw)
+				emu_excl_begin(cpu);
+			lo = emu_read_la(cpu, la, 8);
+			hi = emu_read_la(cpu, la + 8, 8);
+			eq = lo == cpu->r[R_AX] && hi == cpu->r[R_DX];
+			/* the destination is always written (SDM) */
+			emu_write_la(cpu, la, 8, eq ? cpu->r[R_BX] : lo);
+			emu_write_la(cpu, la + 8, 8, eq ? cpu->r[R_CX] : hi);
+			if (stw)
+				emu_excl_end(cpu);
+		}
+		emu_mref_unlock(cpu, &mr);
+		if (!eq) {
 			cpu->r[R_AX] = lo;
 			cpu->r[R_DX] = hi;
 		}

@@ -214,7 +214,8 @@ struct emu_vm {
 	 */
 	pthread_mutex_t excl_mtx;
 	pthread_cond_t excl_cv;		/* excl_pending went to 0 */
-	_Atomic int excl_pending;
+	_Atomic int excl_pending;	/* a vCPU holds (or takes) the world */
+	_Atomic int excl_sleepers;	/* waiting on excl_cv */
 };
 
 /* run-loop longjmp reasons */

@@ -204,6 +204,31 @@ emu_excl_leave(struct emu_cpu *cpu)
 		atomic_store(&cpu->in_guest, 0);
 }
 
+/*
+ * Wait until no vCPU holds the world: spin briefly (a stop is a few
+ * instructions long), then give the host CPU away (on an overcommitted
+ * host the holder may need this very core), then sleep.
+ */
+static void
+excl_wait(struct emu_vm *vm)
+{
+	for (unsigned n = 0; atomic_load(&vm->excl_pending); n++) {
+		if (n < 128) {
+			cpu_relax();
+		} else if (n < 128 + 32) {
+			sched_yield();
+		} else {
+			pthread_mutex_lock(&vm->excl_mtx);
+			atomic_fetch_add(&vm->excl_sleepers, 1);
+			while (atomic_load(&vm->excl_pending))
+				pthread_cond_wait(&vm->excl_cv, &vm->excl_mtx);
+			atomic_fetch_sub(&vm->excl_sleepers, 1);
+			pthread_mutex_unlock(&vm->excl_mtx);
+			return;
+		}
+	}
+}
+
 void
 emu_excl_enter(struct emu_cpu *cpu)
 {
@@ -216,10 +241,7 @@ emu_excl_enter(struct emu_cpu *cpu)
 		if (likely(!atomic_load(&vm->excl_pending)))
 			return;
 		atomic_store(&cpu->in_guest, 0);
-		pthread_mutex_lock(&vm->excl_mtx);
-		while (atomic_load(&vm->excl_pending))
-			pthread_cond_wait(&vm->excl_cv, &vm->excl_mtx);
-		pthread_mutex_unlock(&vm->excl_mtx);
+		excl_wait(vm);
 	}
 }
 
@@ -228,14 +250,17 @@ emu_excl_begin(struct emu_cpu *cpu)
 {
 	struct emu_vm *vm = cpu->vm;
 	struct vmctx *ctx = cpu->ctx;
+	int zero;
 
-	/* out of guest code first: a second requester waits for us */
+	/* out of guest code first: another requester may be waiting for us */
 	atomic_store(&cpu->in_guest, 0);
-	pthread_mutex_lock(&vm->excl_mtx);
-	while (atomic_load(&vm->excl_pending))
-		pthread_cond_wait(&vm->excl_cv, &vm->excl_mtx);
-	atomic_store(&vm->excl_pending, 1);
-	pthread_mutex_unlock(&vm->excl_mtx);
+	for (;;) {
+		zero = 0;
+		if (atomic_compare_exchange_strong(&vm->excl_pending, &zero,
+		    1))
+			break;
+		excl_wait(vm);
+	}
 	cpu->excl_held = true;
 	for (int i = 0; i < ctx->ncpus; i++) {
 		struct vcpu *v = ctx->vcpu[i];
@@ -264,10 +289,13 @@ emu_excl_end(struct emu_cpu *cpu)
 	struct emu_vm *vm = cpu->vm;
 
 	cpu->excl_held = false;
-	pthread_mutex_lock(&vm->excl_mtx);
 	atomic_store(&vm->excl_pending, 0);
-	pthread_cond_broadcast(&vm->excl_cv);
-	pthread_mutex_unlock(&vm->excl_mtx);
+	/* sleepers counted themselves before looking at excl_pending */
+	if (atomic_load(&vm->excl_sleepers) != 0) {
+		pthread_mutex_lock(&vm->excl_mtx);
+		pthread_cond_broadcast(&vm->excl_cv);
+		pthread_mutex_unlock(&vm->excl_mtx);
+	}
 	emu_excl_enter(cpu);
 }
 
@@ -309,8 +337,16 @@ void
 emu_mref_unlock_slow(struct emu_cpu *cpu, struct emu_mref *m)
 {
 	if (m->lk == EMU_MREF_CODE) {
-		if (m->pi != NULL)
-			emu_code_invalidate(cpu, m->pi);
+		/*
+		 * Blocks decoded from the page are stale (new version), but
+		 * the code bit stays: they will be decoded again at once,
+		 * and clearing it would make that re-decode bump code_gen,
+		 * i.e. flush every vCPU's write TLB, on each LOCK'd write.
+		 * The next plain slow-path write clears it as usual.
+		 */
+		if (m->pi != NULL && (atomic_load(m->pi) & EMU_PI_CODE))
+			atomic_fetch_add(m->pi, EMU_PI_VER);
+		cpu->stop = true;	/* the running block may be stale */
 	} else {
 		emu_excl_end(cpu);
 	}
@@ -380,11 +416,13 @@ port_out(struct emu_cpu *cpu, uint16_t port, uint8_t v)
 		break;
 	case 0x23:
 		/*
-		 * IMCR (MP spec §3.6.2.1): 1 routes INTR through the APIC.
-		 * lhyve always wires the 8259 to LINT0, so this is storage.
+		 * IMCR (MP spec §3.6.2.1): 1 routes the 8259's INTR to the
+		 * APICs (every LINT0), 0 to the BSP alone (vlapic_extint_ok).
 		 */
-		if (vm->imcr_sel == 0x70)
+		if (vm->imcr_sel == 0x70 && vm->imcr != (v & 1)) {
 			vm->imcr = v & 1;
+			emu_intr_extint_changed(cpu->ctx);
+		}
 		break;
 	}
 }

@@ -847,14 +847,14 @@ const struct emu_opreg emu_system_ops[] = {
 	OP2(0x20, h_mov_from_cr, 0),
 	OP2(0x22, h_mov_to_cr, T),
 	OP2(0x21, h_mov_from_dr, 0),
-	OP2(0x23, h_mov_to_dr, 0),
+	OP2(0x23, h_mov_to_dr, T),	/* serializing */
 	OP2(0x00, h_grp6, 0),
 	OP2(0x01, h_grp7, T),
 	OP2A(0x02, h_lar_lsl, 0, 0),
 	OP2A(0x03, h_lar_lsl, 0, 1),
 	OP2(0x06, h_clts, 0),
-	OP2(0x08, h_wbinvd, 0),
-	OP2(0x09, h_wbinvd, 0),
+	OP2(0x08, h_wbinvd, T),		/* INVD, WBINVD: serializing */
+	OP2(0x09, h_wbinvd, T),
 	OP2(0x0b, h_ud2, T),
 	OP2(0xae, h_grp15, 0),
 	OP1(0xe4, h_in, EMU_F_BYTE),
@@ -869,7 +869,12 @@ const struct emu_opreg emu_system_ops[] = {
 	OP1P(0x90, EMU_PFX_F3, h_pause, T),
 	OP1(0xfa, h_cli, 0),
 	OP1(0xfb, h_sti, T),
-	OP2(0xa2, h_cpuid, 0),
+	/*
+	 * Serializing instructions end their block (T), so that the next
+	 * instruction is looked up again and code another vCPU patched
+	 * before this one serialized is seen (SDM 3A §8.1.3, §8.3).
+	 */
+	OP2(0xa2, h_cpuid, T),
 	OP2(0x31, h_rdtsc, 0),
 	OP2(0x32, h_rdmsr, 0),
 	OP2(0x30, h_wrmsr, T),

@@ -4,9 +4,10 @@
  * IOREGSEL/IOWIN at VM_IOAPIC_BASE, 24 redirection entries, edge inputs
  * delivered on a rising edge, level inputs delivered while asserted and
  * the remote IRR is clear (cleared by the LAPIC's EOI broadcast or the
- * EOI register).  A device's "assert" means "active": the polarity bit is
- * kept for the guest to read, as the MADT/_PRT already told it how the
- * line is wired.
+ * EOI register).  A device's "assert" drives its line to the line's
+ * active level as wired on the board (the MADT and _PRT say how); the pin
+ * compares the line with its programmed polarity, so a pin programmed
+ * opposite to its wiring sees the input inverted, as hardware would.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +24,7 @@
 #define RTE_MASKED	(1ULL << 16)
 #define RTE_LEVEL	(1ULL << 15)
 #define RTE_RIRR	(1ULL << 14)
+#define RTE_POL_LOW	(1ULL << 13)
 #define RTE_DELIVS	(1ULL << 12)
 #define RTE_LOGICAL	(1ULL << 11)
 #define RTE_RO		(RTE_RIRR | RTE_DELIVS)
@@ -30,12 +32,20 @@
 /* version 0x11, 24 entries (max redirection entry 23) */
 #define IOAPIC_VERSION	(0x11u | ((VIOAPIC_NPINS - 1u) << 16))
 
+/*
+ * Lines wired active-low: the SCI (IRQ 9, the MADT's interrupt source
+ * override, platform.h PLATFORM_SCI_IRQ) and the PCI INTx pins 16-23 (the
+ * _PRT's static GSI entries: level, active low, ACPI §6.2.13).  The rest
+ * are ISA lines, active high.
+ */
+#define WIRED_LOW	((1u << 9) | 0xff0000u)
+
 struct vioapic {
 	pthread_mutex_t mtx;
 	struct vmctx *ctx;
 	uint32_t id, sel;
 	uint64_t rte[VIOAPIC_NPINS];
-	uint32_t level;			/* inputs now asserted */
+	uint32_t level;			/* inputs now asserted by devices */
 };
 
 static struct vioapic *
@@ -56,14 +66,39 @@ send(struct vioapic *io, int pin)
 	    0, (r >> 8) & 7, r & 0xff, (r & RTE_LEVEL) != 0);
 }
 
-/* Deliver a level-triggered pin if it is asserted and may be. */
+/*
+ * Is the pin's input active?  The line's electrical level is high when
+ * asserted on an active-high wire or not asserted on an active-low one;
+ * the pin's polarity (82093AA §3.2.4, bit 13: 1 = active low) says which
+ * level is active.
+ */
+static bool
+active(struct vioapic *io, int pin)
+{
+	bool high = (((io->level ^ WIRED_LOW) >> pin) & 1) != 0;
+
+	return (high != ((io->rte[pin] & RTE_POL_LOW) != 0));
+}
+
+/* Deliver a level-triggered pin if it is active and may be. */
 static void
 level_check(struct vioapic *io, int pin)
 {
 	uint64_t r = io->rte[pin];
 
 	if ((r & RTE_LEVEL) && !(r & (RTE_MASKED | RTE_RIRR)) &&
-	    (io->level & (1u << pin)))
+	    active(io, pin))
+		send(io, pin);
+}
+
+/* The input changed from was_active: edge pins deliver on becoming active. */
+static void
+input_changed(struct vioapic *io, int pin, bool was_active)
+{
+	if (io->rte[pin] & RTE_LEVEL)
+		level_check(io, pin);
+	else if (!was_active && active(io, pin) &&
+	    !(io->rte[pin] & RTE_MASKED))
 		send(io, pin);
 }
 
@@ -72,21 +107,24 @@ vioapic_set_irq(struct vmctx *ctx, int pin, int level)
 {
 	struct vioapic *io = vio(ctx);
 	uint32_t bit;
+	bool was;
 
 	if (pin < 0 || pin >= VIOAPIC_NPINS)
 		return (-EINVAL);
 	bit = 1u << pin;
 	pthread_mutex_lock(&io->mtx);
-	if (level != 0) {
-		bool rising = !(io->level & bit);
+	was = active(io, pin);
+	if (level != 0)
 		io->level |= bit;
-		if (io->rte[pin] & RTE_LEVEL)
-			level_check(io, pin);
-		else if (rising && !(io->rte[pin] & RTE_MASKED))
-			send(io, pin);
-	}
-	if (level <= 0)
+	else
 		io->level &= ~bit;
+	input_changed(io, pin, was);
+	if (level < 0) {
+		/* a pulse: back to idle (an inverted pin sees its edge now) */
+		was = active(io, pin);
+		io->level &= ~bit;
+		input_changed(io, pin, was);
+	}
 	pthread_mutex_unlock(&io->mtx);
 	return (0);
 }
@@ -146,7 +184,10 @@ reg_write(struct vioapic *io, uint32_t reg, uint32_t v)
 	if (!(nv & RTE_LEVEL))
 		nv &= ~RTE_RIRR;	/* edge mode has no remote IRR */
 	io->rte[pin] = nv;
-	/* unmasking an asserted level input delivers it */
+	/*
+	 * Unmasking an active level input delivers it (so does making it
+	 * active by flipping the polarity, as on hardware).
+	 */
 	level_check(io, pin);
 }
 

@@ -142,6 +142,13 @@ vlapic_extint_ok(struct emu_cpu *cpu)
 	 */
 	if (!(cpu->apic_base & MSR_APIC_BASE_EN) || !sw_enabled(vl))
 		return (cpu->vcpu->id == 0);
+	/*
+	 * IMCR (MP spec §3.6.2.1): 0, PIC mode and the reset value, wires
+	 * the 8259's INTR to the BSP's INTR/LINT0 pin alone; 1 connects it
+	 * to the APICs, i.e. every LAPIC's LINT0.
+	 */
+	if (cpu->vm->imcr == 0 && cpu->vcpu->id != 0)
+		return (false);
 	return (!(l0 & LVT_MASKED) && ((l0 >> 8) & 7) == APIC_DM_EXTINT);
 }
 
