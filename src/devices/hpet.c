@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "devices/hpet.h"
+#include "devices/rtc.h"
 #include "devices/mem.h"
 
 #define TIMER_CAPS	(HPET_TCAP_PER_INT | HPET_TCAP_SIZE |		\
@@ -476,13 +477,25 @@ hpet_mmio(struct vcpu *vcpu, int dir, uint64_t addr, int size, uint64_t *val,
 	struct hpet_softc *sc = arg1;
 	uint64_t off = addr - VM_HPET_BASE;
 
+	bool leg_was, leg_now;
+
 	pthread_mutex_lock(&sc->mtx);
+	leg_was = (sc->core.config & HPET_CNF_LEG_RT) != 0;
 	if (dir == MEM_F_READ)
 		(void)hpet_core_read(&sc->core, off, size, val);
 	else
 		(void)hpet_core_write(&sc->core, off, size, *val);
+	leg_now = (sc->core.config & HPET_CNF_LEG_RT) != 0;
 	guest_timer_arm(&sc->timer, hpet_core_next_event(&sc->core));
 	pthread_mutex_unlock(&sc->mtx);
+	/*
+	 * The legacy replacement route takes IRQ 0 from the PIT and IRQ 8
+	 * from the RTC (HPET spec 1.0a §2.3.8.2.4): tell both.
+	 */
+	if (leg_was != leg_now) {
+		(void)vm_hpet_legacy(sc->ctx, leg_now);
+		rtc_set_hpet_legacy(leg_now);
+	}
 	return (0);
 }
 

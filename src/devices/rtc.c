@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -634,12 +635,26 @@ struct rtc_softc {
 };
 
 static struct rtc_softc *rtc_sc;
+/* IRQ 8 belongs to the HPET (its legacy replacement route is on). */
+static _Atomic bool rtc_irq_cut;
+
+void
+rtc_set_hpet_legacy(bool on)
+{
+	atomic_store(&rtc_irq_cut, on);
+	/* XXX: a pending IRQF is not re-asserted when the route is undone;
+	 * the RTC's next interrupt event asserts the line again. */
+	if (on && rtc_sc != NULL)
+		(void)vm_isa_deassert_irq(rtc_sc->ctx, RTC_IRQ, RTC_IRQ);
+}
 
 static void
 rtc_intr(void *arg, bool level)
 {
 	struct rtc_softc *sc = arg;
 
+	if (level && atomic_load(&rtc_irq_cut))
+		return;
 	if (level)
 		(void)vm_isa_assert_irq(sc->ctx, RTC_IRQ, RTC_IRQ);
 	else

@@ -148,5 +148,8 @@ void rtc_civil_from_days(int64_t days, int64_t *y, int *m, int *d);
  * VM's RAM layout.  0 or -errno.
  */
 int rtc_init(struct vmctx *ctx, bool use_localtime);
+/* The HPET's legacy replacement route is on: the RTC no longer drives
+ * IRQ 8 (HPET spec 1.0a §2.3.8.2.4). */
+void rtc_set_hpet_legacy(bool on);
 
 #endif /* LHYVE_RTC_H */

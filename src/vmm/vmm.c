@@ -462,6 +462,12 @@ vm_inject_nmi(struct vcpu *vcpu)
 	return (OPCALL(vcpu->ctx, inject_nmi, vcpu));
 }
 
+int
+vm_hpet_legacy(struct vmctx *ctx, bool on)
+{
+	return (OPCALL(ctx, hpet_legacy, ctx, on));
+}
+
 /* ---- statistics ---- */
 
 static const char *const vm_stat_desc[VMST_LAST] = {

@@ -224,6 +224,11 @@ int vm_ioapic_deassert_irq(struct vmctx *ctx, int irq);
 int vm_ioapic_pulse_irq(struct vmctx *ctx, int irq);
 int vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg);
 int vm_inject_nmi(struct vcpu *vcpu);
+/*
+ * The HPET's legacy replacement route is on (LEG_RT_CNF, HPET spec 1.0a
+ * §2.3.8.2.4): the backend's PIT no longer drives IRQ 0 / IOAPIC pin 2.
+ */
+int vm_hpet_legacy(struct vmctx *ctx, bool on);
 
 /* ---- statistics (bhyve's bhyvestats) ---- */
 enum vm_stat {

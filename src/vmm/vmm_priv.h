@@ -87,6 +87,7 @@ struct vmm_ops {
 	int (*ioapic_irq)(struct vmctx *ctx, int irq, int level);
 	int (*lapic_msi)(struct vmctx *ctx, uint64_t addr, uint64_t msg);
 	int (*inject_nmi)(struct vcpu *vcpu);
+	int (*hpet_legacy)(struct vmctx *ctx, bool on);
 };
 
 extern const struct vmm_ops vmm_ops_emu;

@@ -12,6 +12,7 @@
 #include "vmm/emu/cpu.h"
 #include "vmm/emu/intr.h"
 #include "vmm/emu/trace.h"
+#include "vmm/emu/vatpit.h"
 #include "vmm/emu/vatpic.h"
 #include "vmm/emu/vioapic.h"
 #include "vmm/emu/vlapic.h"
@@ -700,6 +701,13 @@ emu_ioapic_irq(struct vmctx *ctx, int irq, int level)
 }
 
 static int
+emu_hpet_legacy(struct vmctx *ctx, bool on)
+{
+	vatpit_hpet_legacy(ctx, on);
+	return (0);
+}
+
+static int
 emu_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
 {
 	return (vlapic_msi(ctx, addr, msg));
@@ -741,4 +749,5 @@ const struct vmm_ops vmm_ops_emu = {
 	.ioapic_irq = emu_ioapic_irq,
 	.lapic_msi = emu_lapic_msi,
 	.inject_nmi = emu_inject_nmi,
+	.hpet_legacy = emu_hpet_legacy,
 };

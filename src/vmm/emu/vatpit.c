@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "vmm/emu/cpu.h"
@@ -45,6 +46,7 @@ struct vatpit {
 	uint8_t port61;		/* bits 0-3 as written */
 	bool refresh;		/* bit 4 toggles on every read */
 	uint64_t next_irq;	/* channel 0: ns of the next IRQ 0 edge */
+	_Atomic bool hpet_legacy; /* IRQ 0 belongs to the HPET (LEG_RT_CNF) */
 };
 
 static struct vatpit *
@@ -159,7 +161,9 @@ pit_fire(void *arg, uint64_t now)
 	if (fire || sc->next_irq != 0)
 		ch0_schedule(sc, now);
 	pthread_mutex_unlock(&sc->mtx);
-	if (fire) {
+	/* Under the HPET's legacy route the PIT's output is not wired to
+	 * IRQ 0 (HPET spec 1.0a §2.3.8.2.4); the counter keeps counting. */
+	if (fire && !atomic_load(&sc->hpet_legacy)) {
 		/* IRQ 0 is edge-triggered: 8259 IR0, IOAPIC pin 2 (MADT) */
 		vatpic_set_irq(sc->ctx, 0, -1);
 		vioapic_set_irq(sc->ctx, 2, -1);
@@ -396,4 +400,10 @@ vatpit_cleanup(struct vmctx *ctx)
 	pthread_mutex_destroy(&vm->vatpit->mtx);
 	free(vm->vatpit);
 	vm->vatpit = NULL;
+}
+
+void
+vatpit_hpet_legacy(struct vmctx *ctx, bool on)
+{
+	atomic_store(&vpit(ctx)->hpet_legacy, on);
 }
