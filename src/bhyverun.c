@@ -224,6 +224,7 @@ main(int argc, char **argv)
 	const char *name, *val;
 	struct vcpu *bsp;
 	uint64_t memsize, rsdp;
+	sigset_t sigs;
 	int error, status;
 
 	init_config();
@@ -245,6 +246,15 @@ main(int argc, char **argv)
 	if (memsize < (1ULL << 20) || (memsize & 0xfff) != 0)
 		fail("memory.size=%s: must be at least 1M and a multiple of "
 		    "4K", val);
+
+	/*
+	 * SIGTERM is read from the event loop's signalfd: block it before the
+	 * backend starts any thread (the emu's timer thread), so that no
+	 * thread takes it with the default action.
+	 */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	the_ctx = vm_create(name, get_config_value("backend"), guest_ncpus,
 	    err, sizeof(err));
