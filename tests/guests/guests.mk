@@ -17,7 +17,7 @@ GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
                sys_paging sys_xmodify
 # Interrupt controllers, timers and SMP (issue 5; intr_lib.h).
 GUESTS32    += intr_lock intr_sipi intr_ipi intr_lapic_timer intr_pit \
-               intr_ioapic intr_pic_only intr_rtc intr_hpet_pm
+               intr_ioapic intr_pic_only intr_rtc intr_hpet_pm intr_hpet_legacy
 # Variants: <name>:<source>:<extra cpp flags>
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 # intr_lock with its counters on the code's page / straddling pages.

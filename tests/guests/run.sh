@@ -200,6 +200,7 @@ guest intr_pic_only 1 --kernel $G/intr_pic_only.elf
 # UTC) and checks that it is within 2 s.
 guest intr_rtc 1 -u --kernel $G/intr_rtc.elf --cmdline "$(date -u +%s)"
 guest intr_hpet_pm 1 --kernel $G/intr_hpet_pm.elf
+guest intr_hpet_legacy 1 --kernel $G/intr_hpet_legacy.elf
 # A second vCPU that never gets a SIPI must not keep lhyve from ending (later
 # options win, so -c 2 overrides the -c 1 of BASE).
 EXPECT=hello32 guest hello32_2cpu 1 -c 2 --kernel $G/hello32.elf \
