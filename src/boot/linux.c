@@ -360,24 +360,6 @@ linux_build_zeropage(uint8_t *zp, const uint8_t *kbuf,
 	return (0);
 }
 
-/* Copy host bytes into guest RAM, or fail with a message. */
-static int
-put_guest(struct vmctx *ctx, uint64_t gpa, const void *src, size_t len,
-    const char *what, char *err, size_t errlen)
-{
-	void *dst = vm_map_gpa(ctx, gpa, len);
-
-	if (dst == NULL) {
-		snprintf(err, errlen, "guest RAM does not cover the %s at "
-		    "0x%llx-0x%llx", what, (unsigned long long)gpa,
-		    (unsigned long long)(gpa + len));
-		return (-1);
-	}
-	memcpy(dst, src, len);
-	vm_notify_write(ctx, gpa, len);
-	return (0);
-}
-
 int
 linux_load(struct vmctx *ctx, struct vcpu *bsp, const uint8_t *kbuf,
     size_t klen, uint64_t rsdp, char *err, size_t errlen)
@@ -435,7 +417,7 @@ linux_load(struct vmctx *ctx, struct vcpu *bsp, const uint8_t *kbuf,
 	}
 
 	/* The protected-mode kernel. */
-	if (put_guest(ctx, place.kernel_addr, kbuf + h.kernel_off,
+	if (boot_put_guest(ctx, place.kernel_addr, kbuf + h.kernel_off,
 	    h.kernel_len, "kernel", why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", kpath, why);
 		goto out;
@@ -456,7 +438,7 @@ linux_load(struct vmctx *ctx, struct vcpu *bsp, const uint8_t *kbuf,
 		vm_notify_write(ctx, place.initrd_addr, isize);
 	}
 	/* The command line, NUL-terminated. */
-	if (put_guest(ctx, LINUX_CMDLINE_GPA, cmdline, clen + 1,
+	if (boot_put_guest(ctx, LINUX_CMDLINE_GPA, cmdline, clen + 1,
 	    "kernel command line", why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", kpath, why);
 		goto out;
@@ -477,8 +459,8 @@ linux_load(struct vmctx *ctx, struct vcpu *bsp, const uint8_t *kbuf,
 	}
 	linux_build_zeropage(zp, kbuf, &h, &place, LINUX_CMDLINE_GPA, rsdp,
 	    map, nmap);
-	if (put_guest(ctx, LINUX_ZEROPAGE_GPA, zp, LINUX_ZP_SIZE, "zero page",
-	    why, sizeof(why)) != 0) {
+	if (boot_put_guest(ctx, LINUX_ZEROPAGE_GPA, zp, LINUX_ZP_SIZE,
+	    "zero page", why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s: %s", kpath, why);
 		goto out;
 	}

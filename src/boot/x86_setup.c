@@ -63,8 +63,8 @@ x86_build_identity_pt(uint8_t *buf, size_t len, uint64_t gpa)
 }
 
 /* Write a buffer into guest RAM, or fail with a message. */
-static int
-put_guest(struct vmctx *ctx, uint64_t gpa, const void *src, size_t len,
+int
+boot_put_guest(struct vmctx *ctx, uint64_t gpa, const void *src, size_t len,
     const char *what, char *err, size_t errlen)
 {
 	void *dst = vm_map_gpa(ctx, gpa, len);
@@ -181,7 +181,7 @@ x86_setup_protected(struct vmctx *ctx, struct vcpu *vcpu, uint64_t entry,
 		return (-1);
 	}
 	x86_build_gdt(gdt, sizeof(gdt), false);
-	if (put_guest(ctx, BOOT_GDT_GPA, gdt, sizeof(gdt), "boot GDT", err,
+	if (boot_put_guest(ctx, BOOT_GDT_GPA, gdt, sizeof(gdt), "boot GDT", err,
 	    errlen) != 0)
 		return (-1);
 	/* Control registers first: they decide how the rest is read. */
@@ -222,7 +222,7 @@ x86_setup_long(struct vmctx *ctx, struct vcpu *vcpu, uint64_t entry,
 		return (-1);
 	}
 	x86_build_gdt(gdt, sizeof(gdt), true);
-	if (put_guest(ctx, BOOT_GDT_GPA, gdt, sizeof(gdt), "boot GDT", err,
+	if (boot_put_guest(ctx, BOOT_GDT_GPA, gdt, sizeof(gdt), "boot GDT", err,
 	    errlen) != 0)
 		return (-1);
 	/* The tables are built in place: 24 KiB is too much for a buffer. */

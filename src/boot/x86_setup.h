@@ -69,4 +69,11 @@ int x86_setup_protected(struct vmctx *ctx, struct vcpu *vcpu, uint64_t entry,
 int x86_setup_long(struct vmctx *ctx, struct vcpu *vcpu, uint64_t entry,
     uint64_t rsp, char *err, size_t errlen);
 
+/*
+ * Copy len bytes into guest RAM at gpa (and tell the backend), or fail
+ * with "guest RAM does not cover the <what> at ..." in err.
+ */
+int boot_put_guest(struct vmctx *ctx, uint64_t gpa, const void *src,
+    size_t len, const char *what, char *err, size_t errlen);
+
 #endif /* LHYVE_BOOT_X86_SETUP_H */
