@@ -19,12 +19,9 @@
 uint64_t
 emu_rdtsc(struct emu_cpu *cpu)
 {
-	struct timespec ts;
-	uint64_t ns;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ns = (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	return (ns * (EMU_TSC_HZ / 1000000000ULL) + cpu->tsc_offset);
+	/* the TSC counts the emu's one clock at EMU_TSC_HZ (CPUID 0x15) */
+	return (emu_clock_ns() * (EMU_TSC_HZ / 1000000000ULL) +
+	    cpu->tsc_offset);
 }
 
 static void
