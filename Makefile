@@ -20,7 +20,9 @@ WARN    += -Werror
 endif
 CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=gnu11 $(WARN) -pthread -D_GNU_SOURCE -Isrc -MMD -MP
-LDLIBS  += -pthread -lrt
+# libslirp (Debian libslirp-dev): virtio-net's user-mode network backend.
+# Its header needs no glib, so no pkg-config (slirp.pc pulls in glib-2.0).
+LDLIBS  += -lslirp -pthread -lrt
 
 # Every .c under src/ is part of lhyve; a new device is a new file.
 SRCS    := $(shell find src -name '*.c' | sort)

@@ -13,9 +13,12 @@ set -e
 # util-linux (unshare, for the no-/dev/kvm CLI tests): the test runners.
 # apt, dpkg (apt-get download, dpkg-deb), cpio, gzip, mawk: the system tier
 # and `make demo` (tests/system/fetch.sh fetches Debian's kernel and
-# busybox-static, mkinitramfs.sh packs the initramfs).
+# busybox-static, mkinitramfs.sh packs the initramfs).  libslirp-dev:
+# virtio-net's slirp backend.  e2fsprogs (mkfs.ext4 -d, debugfs, e2fsck)
+# and xorriso (ISO images): the storage system tests' host side.
 PACKAGES="gcc make binutils libc6-dev libcmocka-dev pkg-config coreutils
-diffutils util-linux apt dpkg cpio gzip mawk acpica-tools dmidecode"
+diffutils util-linux apt dpkg cpio gzip mawk acpica-tools dmidecode
+libslirp-dev e2fsprogs xorriso"
 
 missing=""
 for p in $PACKAGES; do

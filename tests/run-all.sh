@@ -226,7 +226,9 @@ run_tier() {
 }
 
 run_unit
-for tier in guests cli cpu fuzz system system/virtio; do
+# Every tests/system/*/run.sh is a tier of its own (virtio, storage, net...).
+for tier in guests cli cpu fuzz system \
+    $(cd tests && ls -d system/*/run.sh 2>/dev/null | sed 's,/run.sh$,,'); do
 	run_tier "$tier"
 done
 

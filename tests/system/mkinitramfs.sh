@@ -4,10 +4,12 @@
 # /init mounts proc, sysfs and devtmpfs, runs a list of commands framed by
 # marker lines on the console, and powers the machine off.
 #
-# usage: mkinitramfs.sh [-b BUSYBOX] [-c CMD]... [-f FILE] [-s] OUT.cpio.gz
+# usage: mkinitramfs.sh [-b BUSYBOX] [-c CMD]... [-d DIR]... [-f FILE] [-s] OUT.cpio.gz
 #   -b BUSYBOX  a statically linked busybox (default: $LHYVE_BUSYBOX, else
 #               the one tests/system/fetch.sh caches, else /bin/busybox)
 #   -c CMD      a shell command to run (repeatable, in order)
+#   -d DIR      copy DIR's tree into the initramfs root (repeatable):
+#               extra files such as kernel modules, scripts, test tools
 #   -f FILE     more commands, one per line ('#' lines and blank lines
 #               are skipped)
 #   -s          after the commands, start an interactive shell on the
@@ -37,10 +39,12 @@ usage() {
 BB=${LHYVE_BUSYBOX:-}
 SHELL_AFTER=0
 CMDS=()
-while getopts b:c:f:sh opt; do
+DIRS=()
+while getopts b:c:d:f:sh opt; do
 	case "$opt" in
 	b) BB=$OPTARG ;;
 	c) CMDS+=("$OPTARG") ;;
+	d) DIRS+=("$OPTARG") ;;
 	f)
 		while IFS= read -r line || [ -n "$line" ]; do
 			case "$line" in
@@ -91,6 +95,15 @@ cp "$BB" "$R/bin/busybox"
 chmod 755 "$R/bin/busybox"
 for a in $("$R/bin/busybox" --list); do
 	[ "$a" = busybox ] || ln -s busybox "$R/bin/$a"
+done
+
+# Extra trees given with -d, copied over the base (symlinks kept).
+for d in "${DIRS[@]+"${DIRS[@]}"}"; do
+	if [ ! -d "$d" ]; then
+		echo "mkinitramfs.sh: -d $d: not a directory" >&2
+		exit 1
+	fi
+	cp -a "$d"/. "$R"/
 done
 
 # The command list, one per line, as given.
