@@ -36,6 +36,15 @@
 #define CT_FXPRO_ADDR	(CT_CODE_ADDR + 0xc00)
 #define CT_FX_SIZE	512
 
+/*
+ * 16-bit code (m16 forms): a 16-bit code segment based at CT_CODE_ADDR
+ * (IP 0 is the instruction) and 16-bit data segments for DS, ES and SS
+ * based at CT_MEM_ADDR, limits 0xffff: natively LDT entries installed
+ * with modify_ldt(2), in the guest hidden descriptors.
+ */
+#define CT_SEG16_CODE	CT_CODE_ADDR
+#define CT_SEG16_DATA	CT_MEM_ADDR
+
 /* Ports the guest reports through (guest side only). */
 #define CT_PORT_DONE	0x80		/* the instruction completed */
 #define CT_PORT_VEC	0xc0		/* 0xc0 + vector: an exception */
@@ -134,6 +143,7 @@ struct ct_form {
 	uint8_t d64;		/* 64-bit by default (push/pop): no REX.W */
 	uint8_t lockable;	/* LOCK is legal with a memory destination */
 	uint8_t m32;		/* run in compatibility mode (32-bit code) */
+	uint8_t m16;		/* ... in a 16-bit code segment (m32 too) */
 	uint8_t et;		/* C_FP: enum ct_et of the operands */
 	uint8_t fpx;		/* C_FP: FPX_* */
 	uint16_t fswmask;	/* C_FP: x87 FSW bits the SDM leaves undefined */
@@ -184,9 +194,10 @@ struct ct_patch {
 #define TAG_LOCK	0x10	/* LOCK prefix (legal or, for #UD, not) */
 #define TAG_SEG		0x20	/* a (null in 64-bit mode) segment override */
 #define TAG_UNALIGN	0x40	/* a 16-byte SSE operand is not aligned */
+#define TAG_FSGS	0x80	/* an FS/GS override with a case-set base */
 #define TAG_NAMES	{ "xpage", "a32", "cnt0", "rep0", "lock", "seg", \
-    "unalign" }
-#define TAG_COUNT	7
+    "unalign", "fsgs" }
+#define TAG_COUNT	8
 
 struct ct_case {
 	struct ct_state in;
@@ -194,6 +205,8 @@ struct ct_case {
 	uint8_t len;
 	uint8_t tags;		/* TAG_* */
 	uint8_t m32;		/* compatibility mode: 8 GPRs, low halves */
+	uint8_t m16;		/* 16-bit code segment (CT_SEG16_*) */
+	uint64_t fsbase, gsbase;	/* TAG_FSGS: the FS and GS bases */
 	uint16_t flagmask;	/* RFLAGS bits compared: FL_ALL - undefined */
 	int npatch;
 	struct ct_patch patch[2];	/* on top of the per-form background */
@@ -288,8 +301,13 @@ void ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
     uint64_t seed);
 /* "k/n mismatch: gpr 3 rflags 1" */
 void ct_describe(const struct form_stats *st, char *buf, size_t len);
-/* objdump's text for the instruction, or "?" */
-void ct_disasm(const uint8_t *insn, int len, bool m32, char *out,
+/* objdump's text for the instruction in 64-, 32- or 16-bit code
+ * (bits), or "?" */
+void ct_disasm(const uint8_t *insn, int len, int bits, char *out,
     size_t outlen);
+
+/* The host has user-mode WRFSBASE/WRGSBASE (AT_HWCAP2): FS/GS override
+ * cases are generated only then (gen.c). */
+extern bool ct_host_fsgsbase;
 
 #endif /* LHYVE_CPUTEST_H */

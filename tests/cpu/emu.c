@@ -262,6 +262,36 @@ ct_emu_fini(void)
 	ctx = NULL;
 }
 
+/*
+ * DS, ES and SS: the flat 4 GiB data segment x86_setup_long() loaded, or
+ * the 16-bit one of the m16 forms; only rewritten when that changes or
+ * an exception went through the IDT meanwhile.
+ */
+static int segs_cur = -1;
+
+static int
+set_data_segs(bool seg16)
+{
+	static const int regs[3] = { VM_REG_GUEST_DS, VM_REG_GUEST_ES,
+	    VM_REG_GUEST_SS };
+	int error;
+
+	if (segs_cur == (int)seg16)
+		return (0);
+	for (int i = 0; i < 3; i++) {
+		if (seg16)
+			error = vm_set_desc(vcpu, regs[i], CT_SEG16_DATA, 0xffff,
+			    SEG_ACC_TYPE(0x3) | SEG_ACC_S | SEG_ACC_P);
+		else
+			error = vm_set_desc(vcpu, regs[i], 0, 0xffffffff,
+			    X86_ACC_DATA);
+		if (error != 0)
+			return (error);
+	}
+	segs_cur = seg16;
+	return (0);
+}
+
 static void
 fail(struct ct_result *res, int status, const char *fmt, int a)
 {
@@ -326,15 +356,27 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 		}
 	}
 	/* 64-bit code or compatibility mode: CS.L (an exception's gate
-	 * leaves CS 64-bit, so set it for every case) */
-	error = vm_set_desc(vcpu, VM_REG_GUEST_CS, 0, 0xffffffff,
-	    c->m32 ? X86_ACC_CODE32 : X86_ACC_CODE64);
+	 * leaves CS 64-bit, so set it for every case); 16-bit code: CS and
+	 * DS/ES/SS as native.c's LDT entries (cputest.h, CT_SEG16_*) */
+	if (c->m16)
+		error = vm_set_desc(vcpu, VM_REG_GUEST_CS, CT_SEG16_CODE,
+		    0xffff, SEG_ACC_TYPE(0xb) | SEG_ACC_S | SEG_ACC_P);
+	else
+		error = vm_set_desc(vcpu, VM_REG_GUEST_CS, 0, 0xffffffff,
+		    c->m32 ? X86_ACC_CODE32 : X86_ACC_CODE64);
+	if (error == 0)
+		error = set_data_segs(c->m16);
+	if (error == 0)
+		error = vm_set_register(vcpu, VM_REG_GUEST_FS_BASE, c->fsbase);
+	if (error == 0)
+		error = vm_set_register(vcpu, VM_REG_GUEST_GS_BASE, c->gsbase);
 	if (error != 0) {
-		fail(res, ST_EMU_ERROR, "vm_set_desc(CS) failed: %d", error);
+		fail(res, ST_EMU_ERROR, "vm_set_desc(CS..GS) failed: %d",
+		    error);
 		return;
 	}
 	if (vm_set_register(vcpu, VM_REG_GUEST_RIP, c->fpu ? CT_FXPRO_ADDR :
-	    CT_CODE_ADDR) != 0 ||
+	    c->m16 ? 0 : CT_CODE_ADDR) != 0 ||
 	    vm_set_register(vcpu, VM_REG_GUEST_RFLAGS, c->in.rflags) != 0) {
 		fail(res, ST_EMU_ERROR, "cannot set RIP/RFLAGS", 0);
 		return;
@@ -383,7 +425,8 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 	for (int i = 0; i < 16; i++)
 		vm_get_register(vcpu, vmreg[i], &res->st.gpr[i]);
 	vm_get_register(vcpu, VM_REG_GUEST_RFLAGS, &res->st.rflags);
-	res->st.rip = ex.rip;
+	/* 16-bit code: report CS.base + IP, as native.c does */
+	res->st.rip = ex.rip + (c->m16 ? CT_SEG16_CODE : 0);
 	if (c->fpu && ex.port == CT_PORT_DONE)
 		res->st.rip -= 9;		/* the FXSAVE64 before the out */
 	if (c->fpu) {
@@ -400,11 +443,12 @@ ct_emu_run(const struct ct_case *c, const uint8_t *bg, struct ct_result *res)
 		uint64_t *frame = vm_map_gpa(ctx, sp, 40);
 
 		res->vector = v;
+		segs_cur = -1;
 		if (frame == NULL) {
 			fail(res, ST_EMU_ERROR, "emu: exception frame at "
 			    "unmapped RSP (vector %d)", v);
 		} else {
-			res->st.rip = frame[0];
+			res->st.rip = frame[0] + (c->m16 ? CT_SEG16_CODE : 0);
 			res->st.rflags = frame[2];
 			res->st.gpr[R_SP] = frame[3];
 		}

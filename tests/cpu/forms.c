@@ -555,6 +555,45 @@ m32_forms(void)
 	}
 }
 
+/*
+ * 16-bit code: the m32 forms with a ModRM operand again, named
+ * m16_<form>, run in a 16-bit code segment (default operand and address
+ * size 16: 66 selects 32-bit operands, 67 32-bit addressing).  Their
+ * memory operands use the 16-bit forms [BX+SI] ... [disp16] with
+ * wrap-around at 64 KiB (gen.c).  Not the string, stack, XLAT and moffs
+ * forms (SI/DI/SP-relative state in 16-bit segments is not generated),
+ * nor CMOVcc/SETcc and the shifts by 1 or CL.
+ */
+static void
+m16_forms(void)
+{
+	int n = ct_nforms;
+	struct ct_form *f;
+
+	for (int i = 0; i < n; i++) {
+		const struct ct_form *src = &table[i];
+		const char *keep;
+
+		if (!src->m32 || src->cls == C_FP || src->cls == C_STR ||
+		    src->cls == C_STACK || src->cls == C_LEAVE ||
+		    src->cls == C_ENTER || src->cls == C_XLAT ||
+		    (src->enc != ENC_MODRM && src->enc != ENC_DIGIT))
+			continue;
+		/* to keep the run short: what the mode changes is the
+		 * operand and address size, not the condition codes or the
+		 * count source, which the m32 forms cover */
+		if (strncmp(src->name, "m32_cmov", 8) == 0 ||
+		    strncmp(src->name, "m32_set", 7) == 0 ||
+		    (src->cnt != CNT_NONE && src->cnt != CNT_IMM))
+			continue;
+		f = add(src->osz, src->enc, 0, -1, -1, "m16_%s", src->name + 4);
+		keep = f->name;
+		*f = *src;
+		f->name = keep;
+		f->m16 = 1;
+	}
+}
+
 /* MOVS STOS LODS CMPS SCAS, plain, REP/REPE and REPNE */
 static void
 string_forms(void)
@@ -604,6 +643,7 @@ ct_forms_init(void)
 	string_forms();
 	more_forms();
 	m32_forms();
+	m16_forms();
 	ct_fp_forms();
 	if (overflow) {
 		fprintf(stderr, "cputest: more than %d forms\n", MAXFORMS);

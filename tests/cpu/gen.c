@@ -13,6 +13,8 @@
 
 #include "cputest.h"
 
+bool ct_host_fsgsbase;
+
 /* ---- PRNG: xoshiro256** seeded through splitmix64 ---- */
 
 static uint64_t
@@ -297,8 +299,11 @@ struct enc {
 	int dispsize;
 	int64_t disp;
 	bool asz32;		/* 32-bit address computation */
+	bool a16;		/* 16-bit address computation (ModRM rm16) */
 	bool emit67;		/* ... asked for by an 0x67 prefix */
-	uint64_t target;
+	uint64_t target;	/* the linear address of the operand */
+	uint64_t segbase;	/* the segment's base: aim at target - it */
+	int seg;		/* an override prefix, 0 = none */
 };
 
 /* May register n serve as base or index of the memory operand? */
@@ -346,6 +351,23 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 	e->base = e->index = -1;
 	e->scale = 0;
 	e->sib = e->riprel = false;
+	if (f->m16 && ct_rng_below(r, 4) != 0) {
+		/* 16-bit code: 16-bit addressing unless 0x67 (below) */
+		e->emit67 = false;
+		e->asz32 = false;
+		e->a16 = true;
+		e->mod = (int)ct_rng_below(r, 3);
+		e->rmf = (int)ct_rng_below(r, 8);
+		e->dispsize = e->mod == 1 ? 1 : e->mod == 2 ||
+		    (e->mod == 0 && e->rmf == 6) ? 2 : 0;
+		return;
+	}
+	if (f->m16) {
+		/* 0x67: 32-bit addressing in 16-bit code */
+		e->emit67 = true;
+		e->asz32 = true;
+		goto kinds;
+	}
 	if (f->m32 && f->cls == C_LEA && ct_rng_below(r, 4) == 0) {
 		/*
 		 * 16-bit addressing (0x67 in 32-bit code; SDM vol. 2 table
@@ -364,6 +386,7 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 	 * would select 16-bit addressing, unable to reach the scratch) */
 	e->emit67 = !f->m32 && ct_rng_below(r, 8) == 0;
 	e->asz32 = f->m32 || e->emit67;
+kinds:
 	if (kind < 4) {
 		/* [base], [base+disp8], [base+disp32], no SIB */
 		do {
@@ -386,7 +409,7 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 		else
 			e->index = pick_addr_reg(r, f, e, true, e->base);
 		e->scale = (int)ct_rng_below(r, 4);
-	} else if (kind < 11 && !e->emit67) {
+	} else if (kind < 11 && (!e->emit67 || f->m16)) {
 		/* RIP-relative; in 32-bit code the same encoding is [disp32] */
 		e->riprel = !f->m32;
 		e->mod = 0;
@@ -407,12 +430,94 @@ pick_mem(struct ct_rng *r, const struct ct_form *f, struct enc *e)
 		e->dispsize = e->mod == 1 ? 1 : e->mod == 2 ? 4 : 0;
 }
 
+/*
+ * 16-bit addressing (SDM vol. 2 table 2-1): BX or BP plus SI or DI plus
+ * disp8/disp16, the sum taken modulo 64 KiB.  One register gets a random
+ * 16-bit value, the other what makes the sum land on offset t, so about
+ * half the cases wrap around 64 KiB; bits above 15 are random (ignored).
+ */
+static void
+aim_mem16(struct ct_rng *r, struct ct_case *c, struct enc *e, uint64_t t)
+{
+	static const int8_t b16[8] = { R_BX, R_BX, R_BP, R_BP, -1, -1, R_BP,
+	    R_BX };
+	static const int8_t x16[8] = { R_SI, R_DI, R_SI, R_DI, R_SI, R_DI,
+	    -1, -1 };
+	int rm = e->rmf & 7, b = b16[rm], x = x16[rm];
+	uint64_t v;
+
+	if (e->mod == 0 && rm == 6) {
+		e->disp = (int64_t)(t & 0xffff);	/* [disp16] */
+		return;
+	}
+	v = t - (uint64_t)e->disp;
+	if (b >= 0 && x >= 0) {
+		uint64_t k = ct_rng_below(r, 0x10000);
+
+		c->in.gpr[b] = (ct_rng_next(r) << 16) | k;
+		v -= k;
+		b = x;
+	} else if (b < 0) {
+		b = x;
+	}
+	c->in.gpr[b] = (ct_rng_next(r) << 16) | (v & 0xffff);
+}
+
+/*
+ * An FS or GS override (64-bit code) and the segment's base for this
+ * case: the effective address is then target - base modulo 2^64, which
+ * the addressing form must be able to produce: any base with a base
+ * register and 64-bit addressing (small, large, in the upper canonical
+ * half, so that base + EA wraps around 2^64), target - [0, 2^32) with
+ * 0x67 (the 32-bit EA is zero-extended, then added), and near the
+ * target for RIP-relative and disp32-only forms.
+ */
+static void
+pick_fsgs(struct ct_rng *r, struct ct_case *c, struct enc *e)
+{
+	uint64_t base;
+
+	if (e->riprel)
+		base = e->target - CT_CODE_ADDR - ct_rng_below(r, 1ULL << 30) +
+		    (1ULL << 29);
+	else if (e->base < 0 && !e->asz32)
+		base = e->target - ct_rng_below(r, 1ULL << 30) + (1ULL << 29);
+	else if (e->asz32)
+		base = e->target - ct_rng_below(r, 1ULL << 32);
+	else {
+		switch (ct_rng_below(r, 4)) {
+		case 0:
+			base = ct_rng_below(r, 0x200000);
+			break;
+		case 1:
+			base = ct_rng_next(r) & 0x00007fffffffffffULL;
+			break;
+		case 2:
+			base = ct_rng_next(r) | 0xffff800000000000ULL;
+			break;
+		default:	/* EA = target + a little - base wraps */
+			base = 0ULL - ct_rng_below(r, 0x100000);
+			break;
+		}
+	}
+	e->segbase = base;
+	if (ct_rng_below(r, 2)) {
+		e->seg = 0x64;
+		c->fsbase = base;
+		c->gsbase = ct_rng_next(r) & 0x00007fffffffffffULL;
+	} else {
+		e->seg = 0x65;
+		c->gsbase = base;
+		c->fsbase = ct_rng_next(r) & 0x00007fffffffffffULL;
+	}
+}
+
 /* Give base/index the values that make the operand land on e->target. */
 static void
 aim_mem(struct ct_rng *r, const struct ct_form *f, struct ct_case *c,
     struct enc *e)
 {
-	uint64_t idx = 0, base;
+	uint64_t idx = 0, base, t = e->target - e->segbase;
 
 	if (e->dispsize == 1)
 		e->disp = (int8_t)ct_rng_next(r);
@@ -427,6 +532,10 @@ aim_mem(struct ct_rng *r, const struct ct_form *f, struct ct_case *c,
 		/* no access: any register values, any displacement */
 		return;
 	}
+	if (e->a16) {
+		aim_mem16(r, c, e, t);
+		return;
+	}
 	if (e->index >= 0) {
 		idx = (uint64_t)((int64_t)ct_rng_below(r, 1024) - 512);
 		if (ct_rng_below(r, 4) == 0)
@@ -436,14 +545,14 @@ aim_mem(struct ct_rng *r, const struct ct_form *f, struct ct_case *c,
 	}
 	if (e->base < 0 && !e->riprel) {
 		/* disp32 alone must reach the target */
-		e->disp = (int64_t)(e->target - (idx << e->scale));
+		e->disp = (int64_t)(t - (idx << e->scale));
 		if (e->asz32)
 			e->disp = (int32_t)(uint32_t)e->disp;
 		return;
 	}
 	if (e->riprel)
 		return;		/* disp fixed once the length is known */
-	base = e->target - (uint64_t)e->disp - (idx << e->scale);
+	base = t - (uint64_t)e->disp - (idx << e->scale);
 	if (e->asz32)
 		base = (ct_rng_next(r) << 32) | (uint32_t)base;
 	c->in.gpr[e->base] = base;
@@ -456,7 +565,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	uint8_t pfx[8], *p;
 	int npfx = 0, rex = 0, count = -1, msz, immsize;
 	uint64_t imm = 0;
-	bool has8, rexbyte, force40;
+	bool has8, rexbyte, force40, past_limit = false;
 	struct ct_patch *mpatch = NULL;
 	int nreg = f->m32 ? 8 : 16;	/* no REX outside 64-bit mode */
 
@@ -474,6 +583,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 
 	/* registers and the r/m operand */
 	c->m32 = f->m32;
+	c->m16 = f->m16;
 	e.reg = f->enc == ENC_DIGIT ? f->digit : (int)ct_rng_below(r, nreg);
 	e.oreg = (int)ct_rng_below(r, nreg);
 	if (f->op == 'g' && e.oreg == 0)	/* 90 is NOP, not XCHG */
@@ -503,6 +613,21 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		if (msz > 1 && f->cls != C_BTMEM && ct_rng_below(r, 25) == 0)
 			e.target = CT_STACK_PAGE - 1 -
 			    ct_rng_below(r, (uint64_t)msz - 1);
+		/*
+		 * 16-bit segments: an operand that crosses the limit 0xffff
+		 * is #GP (#SS for SS), checked before any access (SDM vol. 3
+		 * §5.3); no memory there, so only classes that constrain
+		 * nothing in memory
+		 */
+		if (f->m16 && msz > 1 && f->op != 'x' && (f->cls == C_NONE ||
+		    f->cls == C_ARITH || f->cls == C_LOGIC ||
+		    f->cls == C_MUL || f->cls == C_SHIFT || f->cls == C_ROT ||
+		    f->cls == C_RCX || f->cls == C_SHXD || f->cls == C_BT) &&
+		    ct_rng_below(r, 32) == 0) {
+			e.target = CT_SEG16_DATA + 0x10000 - 1 -
+			    ct_rng_below(r, (uint64_t)msz - 1);
+			past_limit = true;
+		}
 		/* CMPXCHG16B wants 16-byte alignment (#GP otherwise) */
 		if (f->cls == C_CX8 && msz == 16 && ct_rng_below(r, 8) != 0)
 			e.target &= ~15ULL;
@@ -514,6 +639,14 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	}
 	if (e.mem)
 		pick_mem(r, f, &e);
+	/* BT* r/m16, r16: the offset register is set after aiming, so it
+	 * must not be one of BX BP SI DI the 16-bit address uses */
+	if (e.mem && e.a16 && f->cls == C_BTMEM)
+		e.reg = (int)ct_rng_below(r, 3);	/* AX CX DX */
+	if (f->m16)
+		e.segbase = CT_SEG16_DATA;	/* DS = ES = SS */
+	if (e.mem && !f->m32 && ct_host_fsgsbase && ct_rng_below(r, 16) == 0)
+		pick_fsgs(r, c, &e);
 	if (e.mem)
 		aim_mem(r, f, c, &e);
 
@@ -539,7 +672,7 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	rexbyte = rex != 0 || force40;
 
 	/* memory patches before the class constraints that write into them */
-	if (e.mem && f->cls != C_LEA) {
+	if (e.mem && f->cls != C_LEA && !past_limit) {
 		int before = f->cls == C_BTMEM ? 136 : 16;
 		int len = f->cls == C_BTMEM ? 288 : 64;
 
@@ -777,7 +910,9 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 	for (int i = 0; i < 2; i++)
 		if (f->pfx[i] != 0)
 			pfx[npfx++] = f->pfx[i];
-	if (f->osz == 2)
+	/* 66 selects the size that is not the default: 16 in 32/64-bit
+	 * code, 32 in 16-bit code */
+	if (f->m16 ? f->osz == 4 : f->osz == 2)
 		pfx[npfx++] = 0x66;
 	if (e.mem && e.emit67)
 		pfx[npfx++] = 0x67;
@@ -791,11 +926,18 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		pfx[npfx++] = 0xf0;
 		c->tags |= TAG_LOCK;
 	}
-	/* CS/SS/DS/ES overrides are ignored in 64-bit mode (§3.3.7.1) */
-	if (e.mem && ct_rng_below(r, 16) == 0) {
-		static const uint8_t segs[4] = { 0x26, 0x2e, 0x36, 0x3e };
+	/*
+	 * CS/SS/DS/ES overrides are ignored in 64-bit mode (§3.3.7.1); in
+	 * 32-bit code all four are flat; in 16-bit code CS has another base,
+	 * so only DS/ES/SS there.  FS/GS (pick_fsgs) carry their own base.
+	 */
+	if (e.seg != 0) {
+		pfx[npfx++] = (uint8_t)e.seg;
+		c->tags |= TAG_FSGS;
+	} else if (e.mem && ct_rng_below(r, 16) == 0) {
+		static const uint8_t segs[4] = { 0x26, 0x3e, 0x36, 0x2e };
 
-		pfx[npfx++] = segs[ct_rng_below(r, 4)];
+		pfx[npfx++] = segs[ct_rng_below(r, f->m16 ? 3 : 4)];
 		c->tags |= TAG_SEG;
 	}
 	for (int i = npfx - 1; i > 0; i--) {
@@ -833,7 +975,8 @@ ct_gen_case(const struct ct_form *f, struct ct_rng *r, struct ct_case *c)
 		p += immsize;
 		c->len = (uint8_t)(p - c->insn);
 		if (e.riprel && f->cls != C_LEA)
-			e.disp = (int64_t)(e.target - (CT_CODE_ADDR + c->len));
+			e.disp = (int64_t)(e.target - e.segbase -
+			    (CT_CODE_ADDR + c->len));
 		if (e.mem)
 			put_le(disp, (uint64_t)e.disp, e.dispsize);
 	} else if (f->enc == ENC_MOFFS) {

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -925,6 +926,8 @@ main(int argc, char **argv)
 	if (opt.one_case >= opt.ncases)
 		opt.ncases = opt.one_case + 1;
 	ct_out = stdout;
+	/* FSGSBASE usable in user mode (AT_HWCAP2 bit 1, Linux 5.9+) */
+	ct_host_fsgsbase = (getauxval(AT_HWCAP2) & 2) != 0;
 	if (ct_forms_init() != 0)
 		return (2);
 	if (opt.list) {

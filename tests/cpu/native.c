@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -25,6 +27,13 @@ void ct_native_fault(void);
 extern struct ct_state ct_native_out;
 extern uint8_t ct_native_fx[CT_FX_SIZE];
 extern char ct_native_tmpstack_top[];
+/* native_stub.S: what the next case runs with besides its GPRs */
+extern struct {
+	uint64_t fsbase, gsbase;	/* with on: WRFSBASE/WRGSBASE */
+	uint8_t on;
+	uint8_t pad;
+	uint16_t ds;		/* non-zero: DS, ES and SS selector */
+} ct_native_seg;
 
 static struct ct_state fault_state;
 static int fault_vector;
@@ -32,6 +41,11 @@ static uint8_t fault_fx[CT_FX_SIZE];
 static uint16_t cs64;			/* this process's code selector */
 /* Linux's 32-bit user code segment (__USER32_CS), for compatibility mode */
 #define CS32		0x23
+/* 16-bit code and data segments: LDT entries 0 and 1, RPL 3 */
+#define CS16		0x07
+#define DS16		0x0f
+static bool ldt_ok;
+static uint16_t ss64;
 /* Where compatibility-mode code far-jumps back to 64-bit code. */
 #define CT_TRAMPOLINE	(CT_CODE_ADDR + 0x800)
 static char altstack[64 * 1024] __attribute__((aligned(16)));
@@ -49,6 +63,9 @@ fault_handler(int sig, siginfo_t *si, void *uctx)
 	greg_t *g = uc->uc_mcontext.gregs;
 	uint64_t rip = (uint64_t)g[REG_RIP];
 
+	/* 16-bit code reports IP: the linear address is CS.base + IP */
+	if ((g[REG_CSGSFS] & 0xffff) == CS16)
+		rip += CT_SEG16_CODE;
 	/* A fault anywhere but the test code is a tester bug: die of it. */
 	if (rip - CT_CODE_ADDR >= 4096) {
 		struct sigaction dfl;
@@ -70,9 +87,39 @@ fault_handler(int sig, siginfo_t *si, void *uctx)
 		memcpy(fault_fx, uc->uc_mcontext.fpregs, CT_FX_SIZE);
 	g[REG_RIP] = (greg_t)(uintptr_t)ct_native_fault;
 	g[REG_RSP] = (greg_t)(uintptr_t)ct_native_tmpstack_top;
-	/* back to 64-bit code if the fault was in compatibility mode */
-	g[REG_CSGSFS] = (g[REG_CSGSFS] & ~(greg_t)0xffff) | cs64;
+	/* back to 64-bit code if the fault was in compatibility mode, with
+	 * the host's SS (bits 63:48, struct sigcontext's ss) if it was the
+	 * 16-bit one */
+	g[REG_CSGSFS] = (g[REG_CSGSFS] & ~(greg_t)0xffff00000000ffffULL) |
+	    cs64 | (greg_t)ss64 << 48;
 	g[REG_EFL] &= ~(greg_t)(FL_DF | 0x100);		/* DF, TF */
+}
+
+/*
+ * The 16-bit segments of the m16 forms (modify_ldt(2)): code at
+ * CT_SEG16_CODE and data at CT_SEG16_DATA, byte-granular limit 0xffff,
+ * D/B = 0.  The kernel runs 16-bit code in a 64-bit process (with espfix
+ * for the 16-bit SS on the way back to user mode).  0 or -1.
+ */
+static int
+ldt_setup(void)
+{
+	struct user_desc d;
+
+	memset(&d, 0, sizeof(d));
+	d.entry_number = 0;
+	d.base_addr = (unsigned)CT_SEG16_CODE;
+	d.limit = 0xffff;
+	d.contents = MODIFY_LDT_CONTENTS_CODE;
+	d.useable = 1;
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)) != 0)
+		return (-1);
+	d.entry_number = 1;
+	d.base_addr = (unsigned)CT_SEG16_DATA;
+	d.contents = MODIFY_LDT_CONTENTS_DATA;
+	if (syscall(SYS_modify_ldt, 1, &d, sizeof(d)) != 0)
+		return (-1);
+	return (0);
 }
 
 /* The child's fixed mappings and handlers; 0 or -1. */
@@ -100,6 +147,8 @@ child_setup(void)
 		return (-1);
 	}
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs64));
+	__asm__ volatile("mov %%ss, %0" : "=r"(ss64));
+	ldt_ok = ldt_setup() == 0;
 	ss.ss_sp = altstack;
 	ss.ss_size = sizeof(altstack);
 	ss.ss_flags = 0;
@@ -142,8 +191,24 @@ child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
 		int len = c->len;
 
 		*progress = i;
+		if (c->m16 && !ldt_ok) {
+			memset(&r->st, 0, sizeof(r->st));
+			r->vector = -1;
+			r->status = ST_NATIVE_CRASH;
+			snprintf(r->why, sizeof(r->why), "modify_ldt(2) "
+			    "failed: no 16-bit code segment natively");
+			continue;
+		}
 		memcpy(code, c->insn, len);
-		if (c->m32) {
+		if (c->m16) {
+			/* ljmp $cs64, $trampoline with a 32-bit offset (66) */
+			uint32_t t = (uint32_t)CT_TRAMPOLINE;
+
+			code[len] = 0x66;
+			code[len + 1] = 0xea;
+			memcpy(code + len + 2, &t, 4);
+			memcpy(code + len + 6, &cs64, 2);
+		} else if (c->m32) {
 			/* ljmp $cs64, $trampoline (valid in 32-bit code) */
 			uint32_t t = (uint32_t)CT_TRAMPOLINE;
 
@@ -154,8 +219,13 @@ child_run(const struct ct_case *cases, int from, int n, const uint8_t *bg,
 			put_jmp_exit(code + len, exitp);
 		}
 		ct_case_memory(c, bg, mem);
-		if (ct_native_enter(&c->in, CT_CODE_ADDR, c->m32 ? CS32 :
-		    cs64, c->fpu ? c->fx : NULL) == 0) {
+		ct_native_seg.on = (c->tags & TAG_FSGS) != 0;
+		ct_native_seg.fsbase = c->fsbase;
+		ct_native_seg.gsbase = c->gsbase;
+		ct_native_seg.ds = c->m16 ? DS16 : 0;
+		if (ct_native_enter(&c->in, c->m16 ? 0 : CT_CODE_ADDR,
+		    c->m16 ? CS16 : c->m32 ? CS32 : cs64, c->fpu ? c->fx :
+		    NULL) == 0) {
 			r->st = ct_native_out;
 			r->st.rip = CT_CODE_ADDR + len;
 			r->vector = -1;

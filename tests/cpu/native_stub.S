@@ -6,7 +6,7 @@
 # no register has to be reserved for the stub.  The entry is a far jump
 # (m16:32, which Intel and AMD both take in 64-bit mode) so that the same
 # path reaches 64-bit code (the current CS) or compatibility mode (the
-# kernel's 32-bit user CS).
+# kernel's 32-bit user CS) or 16-bit code (an LDT code segment).
 
 	.set	ST_RFLAGS, 136
 
@@ -17,8 +17,13 @@ ct_native_out:				# struct ct_state written on exit
 	.skip	144
 ct_host:				# host callee-saved registers + rsp
 	.skip	56
-ct_host_seg:				# host DS, ES
-	.skip	4
+ct_host_seg:				# host DS, ES, SS
+	.skip	8
+ct_host_fsgs:				# host FS and GS bases meanwhile
+	.skip	16
+	.globl	ct_native_seg
+ct_native_seg:				# set by native.c before each case:
+	.skip	24			# FS base, GS base, (on, DS/ES/SS)
 ct_far:					# m16:32 far pointer to the code
 	.skip	8
 ct_fxon:				# 1: an x87/SSE case is running
@@ -56,9 +61,32 @@ ct_native_enter:
 	# use: give them the user data segment (SS) as 32-bit code expects.
 	movw	%ds, ct_host_seg(%rip)
 	movw	%es, ct_host_seg+2(%rip)
+	movw	%ss, ct_host_seg+4(%rip)
 	movw	%ss, %ax
 	movw	%ax, %ds
 	movw	%ax, %es
+	# 16-bit code: DS, ES and SS are the 16-bit data segment (LDT);
+	# in 64-bit mode SS's base and limit do not matter to the stub
+	movw	ct_native_seg+18(%rip), %ax
+	testw	%ax, %ax
+	jz	2f
+	movw	%ax, %ds
+	movw	%ax, %es
+	movw	%ax, %ss
+2:
+	# FS/GS override cases: the case's bases, the host's kept aside
+	# (FS is glibc's thread pointer: restored before any C runs)
+	cmpb	$0, ct_native_seg+16(%rip)
+	je	3f
+	rdfsbase %rax
+	movq	%rax, ct_host_fsgs(%rip)
+	rdgsbase %rax
+	movq	%rax, ct_host_fsgs+8(%rip)
+	movq	ct_native_seg(%rip), %rax
+	wrfsbase %rax
+	movq	ct_native_seg+8(%rip), %rax
+	wrgsbase %rax
+3:
 	movl	%esi, ct_far(%rip)
 	movw	%dx, ct_far+4(%rip)
 	movq	$0, ct_fxon(%rip)
@@ -122,6 +150,14 @@ ct_native_exit:
 1:
 	xorl	%eax, %eax
 ct_restore:
+	cmpb	$0, ct_native_seg+16(%rip)
+	je	2f
+	movq	ct_host_fsgs(%rip), %rdx
+	wrfsbase %rdx
+	movq	ct_host_fsgs+8(%rip), %rdx
+	wrgsbase %rdx
+2:
+	movw	ct_host_seg+4(%rip), %ss
 	movq	ct_host+0(%rip), %rbx
 	movq	ct_host+8(%rip), %rbp
 	movq	ct_host+16(%rip), %r12

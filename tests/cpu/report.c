@@ -25,7 +25,7 @@ static const char *const dcat_n[D_LAST] = { "native-crash",
 
 /* One line of objdump's disassembly of the instruction, or "?". */
 void
-ct_disasm(const uint8_t *insn, int len, bool m32, char *out, size_t outlen)
+ct_disasm(const uint8_t *insn, int len, int bits, char *out, size_t outlen)
 {
 	char path[] = "/tmp/cputest-XXXXXX", cmd[256], line[256];
 	FILE *fp;
@@ -42,7 +42,8 @@ ct_disasm(const uint8_t *insn, int len, bool m32, char *out, size_t outlen)
 	}
 	close(fd);
 	snprintf(cmd, sizeof(cmd), "objdump -D -b binary -m %s %s "
-	    "2>/dev/null", m32 ? "i386" : "i386:x86-64", path);
+	    "2>/dev/null", bits == 16 ? "i8086" : bits == 32 ? "i386" :
+	    "i386:x86-64", path);
 	fp = popen(cmd, "r");
 	if (fp != NULL) {
 		while (fgets(line, sizeof(line), fp) != NULL) {
@@ -293,7 +294,8 @@ ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 {
 	char dis[128], v[24];
 
-	ct_disasm(c->insn, c->len, c->m32, dis, sizeof(dis));
+	ct_disasm(c->insn, c->len, c->m16 ? 16 : c->m32 ? 32 : 64, dis,
+	    sizeof(dis));
 	fprintf(ct_out, "# %s case %d (seed %" PRIu64 "):", f->name, idx, seed);
 	for (int i = 0; i < c->len; i++)
 		fprintf(ct_out, " %02x", c->insn[i]);
@@ -308,6 +310,9 @@ ct_print_case(const struct ct_form *f, int idx, const struct ct_case *c,
 		fprintf(ct_out, "\n");
 	}
 	print_state("in", &c->in);
+	if (c->tags & TAG_FSGS)
+		fprintf(ct_out, "#           fs.base=%016" PRIx64 " gs.base=%016"
+		    PRIx64 "\n", c->fsbase, c->gsbase);
 	if (c->fpu)
 		print_fx("fx in", c->fx);
 	for (int i = 0; i < c->npatch; i++) {

@@ -256,11 +256,18 @@ static H(h_dec_r)
 
 /* ---- MUL, IMUL, DIV, IDIV (SDM vol. 2 "MUL", "DIV"...) ---- */
 
-/* Set CF=OF=ovf; SF/ZF/PF from the low half (undefined by the SDM). */
+/*
+ * Set CF=OF=ovf.  SF ZF AF PF are undefined (SDM vol. 2 "MUL", "IMUL");
+ * Intel sets SF from the low half's sign bit and PF from its low byte,
+ * and clears ZF and AF whatever the product (measured with the CPU
+ * tester's --strict-flags, docs/cpu-testing.md).
+ */
 static void
 mul_flags(struct emu_cpu *cpu, int sz, uint64_t lo, bool ovf)
 {
-	emu_lf_resco(cpu, sz, lo & emu_mask(sz), ovf, ovf);
+	emu_set_arith(cpu, (ovf ? FL_CF | FL_OF : 0) |
+	    (((lo >> (sz * 8 - 1)) & 1) ? FL_SF : 0) |
+	    (__builtin_parity((unsigned)(lo & 0xff)) ? 0 : FL_PF));
 }
 
 static H(h_mul)
@@ -504,10 +511,12 @@ static H(h_aam)
 static H(h_aad)
 {
 	uint8_t al = cpu->r[R_AX], ah = cpu->r[R_AX] >> 8;
-	uint8_t r = al + ah * (uint8_t)op->i.imm;
+	uint8_t t = ah * (uint8_t)op->i.imm, r = al + t;
 
 	emu_setreg(cpu, R_AX, 2, 0, r);
-	emu_set_arith(cpu, emu_szp(r, 1));
+	/* OF AF CF are undefined; Intel gives those of the 8-bit addition
+	 * AL + (AH * imm8) */
+	emu_lf(cpu, LF_ADD, 1, al, t, r);
 	return (emu_next(cpu, op));
 }
 

@@ -3,9 +3,12 @@
  * bitops.c: shifts and rotates (ROL/ROR/RCL/RCR/SHL/SHR/SAR, SHLD/SHRD),
  * bit tests (BT/BTS/BTR/BTC), BSF/BSR, BSWAP, SETcc/CMOVcc and the
  * exchange-and-compare family (XADD, CMPXCHG, CMPXCHG8B/16B) of the emu
- * backend.  Flag results follow SDM vol. 2 per instruction; flags it calls
- * undefined are left as computed here (the CPU differential tier masks
- * them).
+ * backend.  Flag results follow SDM vol. 2 per instruction.  Where the
+ * SDM calls a flag undefined, we give what the Intel CPUs we present
+ * (CPUID "GenuineIntel") give, measured on the host with the CPU tester's
+ * --strict-flags (docs/cpu-testing.md, "Undefined flags"): OF of a
+ * multi-bit shift/rotate is the OF of its first 1-bit step, AF is clear,
+ * BSF/BSR clear all but ZF and PF.
  */
 #include "vmm/emu/ops.h"
 
@@ -30,12 +33,23 @@ set_cf_of(struct emu_cpu *cpu, bool cf, bool of)
 	    (cf ? FL_CF : 0) | (of ? FL_OF : 0);
 }
 
-/* Group 2 (SDM vol. 2 "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR"). */
+/*
+ * Group 2 (SDM vol. 2 "RCL/RCR/ROL/ROR", "SAL/SAR/SHL/SHR").  cnt is the
+ * masked count, never 0.  OF is defined for a count of 1 only; Intel
+ * computes it for any count as for a 1-bit step of the original operand
+ * (so the count-1 formula serves every count): SHL/ROL/RCL
+ * MSB ^ MSB-1, SHR MSB, SAR 0, ROR MSB ^ LSB, RCR MSB ^ CF.  An 8/16-bit
+ * RCL/RCR whose count is a multiple of 9/17 leaves every flag alone.
+ * ROL/ROR of a register by an immediate count other than 1 (imm) leave
+ * OF alone (with a memory operand or CL they follow the rule above).
+ */
 static uint64_t
-shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt)
+shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt,
+    bool imm)
 {
 	int bits = sz * 8;
 	uint64_t m = emu_mask(sz), r, cf;
+	bool of1 = (msb(d, sz) ^ msb(d << 1, sz)) != 0;	/* SHL/ROL/RCL */
 	unsigned c;
 
 	d &= m;
@@ -43,15 +57,18 @@ shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt)
 	case 0:		/* ROL */
 		c = cnt % bits;
 		r = c ? ((d << c) | (d >> (bits - c))) & m : d;
-		set_cf_of(cpu, r & 1, msb(r, sz) ^ (r & 1));
+		set_cf_of(cpu, r & 1, imm && cnt > 1 ? emu_get_of(cpu) : of1);
 		return (r);
 	case 1:		/* ROR */
 		c = cnt % bits;
 		r = c ? ((d >> c) | (d << (bits - c))) & m : d;
-		set_cf_of(cpu, msb(r, sz), msb(r, sz) ^ msb(r << 1, sz));
+		set_cf_of(cpu, msb(r, sz), imm && cnt > 1 ? emu_get_of(cpu) :
+		    msb(d, sz) ^ (d & 1));
 		return (r);
 	case 2:		/* RCL: rotate through CF, a (bits + 1)-bit rotate */
 		c = sz <= 2 ? cnt % (bits + 1) : cnt;
+		if (c == 0)
+			return (d);
 		cf = emu_get_cf(cpu);
 		r = d;
 		for (unsigned k = 0; k < c; k++) {
@@ -59,11 +76,13 @@ shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt)
 			r = ((r << 1) | cf) & m;
 			cf = nc;
 		}
-		set_cf_of(cpu, cf, msb(r, sz) ^ cf);
+		set_cf_of(cpu, cf, of1);
 		return (r);
 	case 3: {	/* RCR */
 		bool of;
 		c = sz <= 2 ? cnt % (bits + 1) : cnt;
+		if (c == 0)
+			return (d);
 		cf = emu_get_cf(cpu);
 		of = msb(d, sz) ^ cf;
 		r = d;
@@ -79,7 +98,7 @@ shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt)
 	case 6:		/* SAL (undocumented alias) */
 		r = cnt < 64 ? (d << cnt) & m : 0;
 		cf = cnt <= (unsigned)bits ? (d >> (bits - cnt)) & 1 : 0;
-		emu_lf_resco(cpu, sz, r, cf, msb(r, sz) ^ cf);
+		emu_lf_resco(cpu, sz, r, cf, of1);
 		return (r);
 	case 5:		/* SHR */
 		r = cnt < 64 ? d >> cnt : 0;
@@ -97,7 +116,8 @@ shift_do(struct emu_cpu *cpu, int sop, int sz, uint64_t d, unsigned cnt)
 }
 
 static inline const struct emu_op *
-shift_rm(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
+shift_rm(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt,
+    bool imm)
 {
 	int sz = op->size;
 	struct emu_mref m;
@@ -113,7 +133,7 @@ shift_rm(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
 		d = emu_getreg(cpu, op->i.rm, sz, op->i.rex);
 		if (cnt != 0)
 			emu_setreg(cpu, op->i.rm, sz, op->i.rex,
-			    shift_do(cpu, op->i.reg & 7, sz, d, cnt));
+			    shift_do(cpu, op->i.reg & 7, sz, d, cnt, imm));
 		else if (sz == 4)
 			emu_setreg(cpu, op->i.rm, sz, op->i.rex, d);
 		return (emu_next(cpu, op));
@@ -122,13 +142,15 @@ shift_rm(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
 	d = emu_mref_read(cpu, &m);
 	if (cnt != 0)
 		emu_mref_write(cpu, &m, shift_do(cpu, op->i.reg & 7, sz, d,
-		    cnt));
+		    cnt, imm));
 	return (emu_next(cpu, op));
 }
 
-static H(h_shift_1) { return (shift_rm(cpu, op, 1)); }
-static H(h_shift_cl) { return (shift_rm(cpu, op, cpu->r[R_CX] & 0xff)); }
-static H(h_shift_imm) { return (shift_rm(cpu, op, op->i.imm & 0xff)); }
+static H(h_shift_1) { return (shift_rm(cpu, op, 1, false)); }
+static H(h_shift_cl) { return (shift_rm(cpu, op, cpu->r[R_CX] & 0xff,
+    false)); }
+static H(h_shift_imm) { return (shift_rm(cpu, op, op->i.imm & 0xff,
+    op->i.mod == 3)); }
 
 /* SHLD/SHRD (SDM vol. 2 "SHLD", "SHRD"); aux: 0 SHLD, 1 SHRD */
 static inline const struct emu_op *
@@ -161,8 +183,12 @@ shxd(struct emu_cpu *cpu, const struct emu_op *op, unsigned cnt)
 		r = (uint64_t)(t >> cnt) & m;
 		cf = (uint64_t)(t >> (cnt - 1)) & 1;
 	}
+	/* OF as for a 1-bit shift at any count (Intel; see shift_do):
+	 * SHLD MSB ^ MSB-1 of the destination, SHRD its MSB ^ the
+	 * source's LSB.  AF clear. */
 	emu_set_arith(cpu, emu_szp(r, sz) | (cf ? FL_CF : 0) |
-	    ((msb(r, sz) ^ msb(d, sz)) ? FL_OF : 0));
+	    ((op->aux == 0 ? msb(d, sz) ^ msb(d << 1, sz) :
+	    msb(d, sz) ^ (s & 1)) ? FL_OF : 0));
 	if (op->i.mod == 3)
 		emu_setreg(cpu, op->i.rm, sz, op->i.rex, r);
 	else
@@ -238,19 +264,23 @@ static H(h_bt_r) { return (bt_common(cpu, op, emu_reg_read(cpu, op, op->size),
     true)); }
 static H(h_bt_imm) { return (bt_common(cpu, op, op->i.imm & 0xff, false)); }
 
-/* BSF/BSR: ZF=1 and the destination unchanged for a zero source */
+/*
+ * BSF/BSR: ZF=1 and the destination unchanged for a zero source.  The
+ * other flags are undefined; Intel clears CF OF SF AF and sets PF from
+ * the index found (PF=1 for a zero source, as for an index of 0).
+ */
 static H(h_bsf)
 {
 	int sz = op->size;
 	uint64_t s = emu_rm_read(cpu, op, sz);
+	unsigned idx;
 
-	emu_flags_sync(cpu);
 	if (s == 0) {
-		cpu->rflags |= FL_ZF;
+		emu_set_arith(cpu, FL_ZF | FL_PF);
 	} else {
-		cpu->rflags &= ~(uint64_t)FL_ZF;
-		emu_reg_write(cpu, op, sz, op->aux ? 63 - __builtin_clzll(s) :
-		    __builtin_ctzll(s));
+		idx = op->aux ? 63 - __builtin_clzll(s) : __builtin_ctzll(s);
+		emu_reg_write(cpu, op, sz, idx);
+		emu_set_arith(cpu, __builtin_parity(idx) ? 0 : FL_PF);
 	}
 	return (emu_next(cpu, op));
 }

@@ -8,9 +8,10 @@
  * (rounding, DAZ, FTZ) with every exception masked; the flags it raises
  * go into the guest MXCSR and, when one is unmasked there, the result is
  * dropped and #XM (CR4.OSXMMEXCPT) or #UD is raised (SDM 1 §11.5).
- * XXX: with unmasked exceptions the flags are those of the masked
- * computation (e.g. UE needs inexactness then); hardware flags tiny
- * unmasked results without it.
+ * With OE or UE unmasked each element is redone alone for the flags
+ * hardware gives then (fp_post_unmasked); DPPS/DPPD with any exception
+ * unmasked are replayed stage by stage to find where they stop
+ * (dp_staged).
  */
 #pragma GCC target("sse4.2")
 #include <immintrin.h>
@@ -408,6 +409,86 @@ static H(h_cmp)
 	return (emu_next(cpu, op));
 }
 
+/*
+ * One stage of DPPS/DPPD with some exception unmasked: the packed
+ * operation id (fp_bin) on d, s, its flags with the SIMD rules for
+ * unmasked OE/UE (fp_post_unmasked) and #XM when one is unmasked; the
+ * flags of the earlier stages (*acc, masked ones) are set with it.  Else
+ * the flags join *acc and d holds the stage's results.
+ */
+static void
+dp_stage(struct emu_cpu *cpu, int id, union emu_xmm *d,
+    const union emu_xmm *s, uint32_t *acc)
+{
+	uint32_t um = ~(cpu->fpu.mxcsr >> 7) & MXCSR_FLAGS;
+	union emu_xmm in = *d;
+	uint32_t f;
+
+	f = fp_bin(id, d, s, run_mx(cpu));
+	if ((um & (MXCSR_OE | MXCSR_UE)) && !(f & MXCSR_PRE & um))
+		f = fp_post_unmasked(cpu, id, &in, s, f);
+	if (f & MXCSR_PRE & um)
+		f &= MXCSR_PRE;
+	if (f & um) {
+		cpu->fpu.mxcsr |= *acc;
+		sse_fp_raise(cpu, f);
+	}
+	*acc |= f;
+}
+
+/*
+ * DPPS/DPPD (SDM vol. 2 "DPPS", "DPPD") with an exception unmasked:
+ * "exceptions are determined separately for each add and multiply
+ * operation, in the order of their execution".  The stages are those
+ * of the SDM's pseudo-code: the products the imm8 high nibble selects
+ * (the others are +0.0 and raise nothing), then the pairwise sums, then
+ * (DPPS) the sum of the two sums, each rounded.  The first stage with an
+ * unmasked exception stops the instruction with its flags and those of
+ * the stages before it (#XM, nothing written).  Returns if none does:
+ * the host's one DPPS/DPPD then gave the exact result and flags.
+ */
+static void
+dp_staged(struct emu_cpu *cpu, bool dbl, unsigned imm,
+    const union emu_xmm *dst, const union emu_xmm *src)
+{
+	union emu_xmm a, b;
+	uint32_t acc = 0;
+	int n = dbl ? 2 : 4;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	for (int k = 0; k < n; k++) {
+		if (!(imm & (0x10 << k)))
+			continue;
+		if (dbl) {
+			a.q[k] = dst->q[k];
+			b.q[k] = src->q[k];
+		} else {
+			a.d[k] = dst->d[k];
+			b.d[k] = src->d[k];
+		}
+	}
+	dp_stage(cpu, FB_MUL * 4 + (dbl ? EMU_PFX_66 : EMU_PFX_NONE), &a, &b,
+	    &acc);
+	/* the products are in a: sum 0 + 1 (and 2 + 3) */
+	memset(&b, 0, sizeof(b));
+	if (dbl) {
+		b.q[0] = a.q[1];
+		a.q[1] = 0;
+		dp_stage(cpu, FB_ADD * 4 + EMU_PFX_66, &a, &b, &acc);
+		return;
+	}
+	b.d[0] = a.d[1];
+	b.d[1] = a.d[3];
+	a.d[1] = a.d[2];
+	a.d[2] = a.d[3] = 0;
+	dp_stage(cpu, FB_ADD * 4 + EMU_PFX_NONE, &a, &b, &acc);
+	memset(&b, 0, sizeof(b));
+	b.d[0] = a.d[1];
+	a.d[1] = 0;
+	dp_stage(cpu, FB_ADD * 4 + EMU_PFX_NONE, &a, &b, &acc);
+}
+
 /* 66 0F3A 08..0B ROUNDPS/PD/SS/SD, 40/41 DPPS/DPPD */
 static H(h_round_dp)
 {
@@ -426,6 +507,9 @@ static H(h_round_dp)
 	sse_src(cpu, op, &s, n, n == 16 ? 16 : 0);
 	d = *XMM(cpu, op->i.reg);
 	fl = fp_imm(kind, sub, op->i.imm, &d, &s, run_mx(cpu));
+	if (kind >= 2 && unlikely((cpu->fpu.mxcsr & MXCSR_MASKS) !=
+	    MXCSR_MASKS))
+		dp_staged(cpu, kind == 3, op->i.imm, XMM(cpu, op->i.reg), &s);
 	if (fl)
 		sse_fp_raise(cpu, fl);
 	*XMM(cpu, op->i.reg) = d;
