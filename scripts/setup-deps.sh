@@ -16,9 +16,11 @@ set -e
 # busybox-static, mkinitramfs.sh packs the initramfs).  libslirp-dev:
 # virtio-net's slirp backend.  e2fsprogs (mkfs.ext4 -d, debugfs, e2fsck)
 # and xorriso (ISO images): the storage system tests' host side.
+# python3 (http.server), iproute2 and iputils-ping: the network tier's host
+# side (a web server on loopback, a tap device, ping).
 PACKAGES="gcc make binutils libc6-dev libcmocka-dev pkg-config coreutils
 diffutils util-linux apt dpkg cpio gzip mawk acpica-tools dmidecode
-libslirp-dev e2fsprogs xorriso"
+libslirp-dev e2fsprogs xorriso python3 iproute2 iputils-ping"
 
 missing=""
 for p in $PACKAGES; do
