@@ -92,6 +92,8 @@ struct vmm_ops {
 
 extern const struct vmm_ops vmm_ops_emu;
 extern const struct vmm_ops vmm_ops_kvm;
+/* Why the kvm backend's last probe or vm_init failed, in words ("" if not). */
+const char *kvm_last_error(void);
 
 /* Find the memory segment holding gpa, or NULL (then it is MMIO). */
 static inline struct vm_memseg *
