@@ -4,9 +4,11 @@
 # side by side with QEMU TCG and native runs; never fails on speed).
 # Included by the top-level Makefile.
 #
-#   make bench            build, then bench/run-all.sh (mips, boot, rss)
+#   make bench            build, then bench/run-all.sh (mips, rss, boot, io;
+#                         bench/io builds its static guest tool itself)
 #   make bench-build      only build build/bench/*
-#   BENCH_ARGS="..."      passed to bench/run-all.sh (e.g. "-n 5")
+#   BENCH_ARGS="..."      passed to bench/run-all.sh (e.g. "-n 5", or
+#                         '-d "virtio-blk nvme"' for bench/io's disks)
 
 BENCH_SRC   := bench/guests
 BENCH_DIR   := $(BUILD)/bench

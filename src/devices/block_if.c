@@ -2,7 +2,9 @@
 /*
  * block_if.c: file- and block-device-backed disk I/O on a pool of worker
  * threads (bhyve's block_if, on Linux): preadv/pwritev, fdatasync for
- * flushes, hole punching or BLKDISCARD for deletes.
+ * flushes, hole punching or BLKDISCARD for deletes, zero ranges or
+ * BLKZEROOUT for write-zeroes, and OFD locks so that one image has one
+ * writer.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -192,6 +193,73 @@ do_delete(struct blockif_ctxt *bc, struct blockif_req *br)
 	return (0);
 }
 
+/* Write real zeroes over [off, off + len): the fallback of every method. */
+static int
+write_zero_bytes(struct blockif_ctxt *bc, off_t off, off_t len)
+{
+	/* Aligned, for O_DIRECT (nocache) images. */
+	static const uint8_t zero[65536] __attribute__((aligned(4096)));
+	ssize_t r;
+
+	while (len > 0) {
+		r = pwrite(bc->bc_fd, zero, len < (off_t)sizeof(zero) ? len :
+		    (off_t)sizeof(zero), off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return (errno);
+		}
+		if (r == 0)
+			return (EIO);
+		off += r;
+		len -= r;
+	}
+	return (0);
+}
+
+/* Not supported by this file system or device: try the next way. */
+static bool
+unsupported(int err)
+{
+	return (err == EOPNOTSUPP || err == ENOTTY || err == EINVAL ||
+	    err == ENOSYS);
+}
+
+static int
+do_write_zeroes(struct blockif_ctxt *bc, struct blockif_req *br)
+{
+	off_t off = br->br_offset, len = br->br_resid;
+	uint64_t range[2];
+	int err;
+
+	if (bc->bc_rdonly)
+		return (EROFS);
+	if (bc->bc_isblk) {
+		/* The kernel picks WRITE ZEROES, unmapping or plain writes. */
+		range[0] = off;
+		range[1] = len;
+		err = ioctl(bc->bc_fd, BLKZEROOUT, range) == 0 ? 0 : errno;
+	} else {
+		/*
+		 * A hole reads as zeroes and gives the space back (only
+		 * when the disk may delete); ZERO_RANGE keeps it allocated,
+		 * so later writes cannot fail for lack of space.
+		 */
+		err = EOPNOTSUPP;
+		if (br->br_unmap && bc->bc_candelete)
+			err = fallocate(bc->bc_fd, FALLOC_FL_PUNCH_HOLE |
+			    FALLOC_FL_KEEP_SIZE, off, len) == 0 ? 0 : errno;
+		if (unsupported(err))
+			err = fallocate(bc->bc_fd, FALLOC_FL_ZERO_RANGE |
+			    FALLOC_FL_KEEP_SIZE, off, len) == 0 ? 0 : errno;
+	}
+	if (unsupported(err))
+		err = write_zero_bytes(bc, off, len);
+	if (err == 0)
+		br->br_resid = 0;
+	return (err);
+}
+
 static void *
 blockif_thr(void *arg)
 {
@@ -223,6 +291,9 @@ blockif_thr(void *arg)
 		case BOP_DELETE:
 			err = do_delete(bc, br);
 			break;
+		case BOP_WRITE_ZEROES:
+			err = do_write_zeroes(bc, br);
+			break;
 		default:
 			err = EINVAL;
 			break;
@@ -238,7 +309,8 @@ static int
 blockif_enqueue(struct blockif_ctxt *bc, struct blockif_req *br,
     enum blockif_op op)
 {
-	if (op == BOP_WRITE && bc->bc_rdonly)
+	if ((op == BOP_WRITE || op == BOP_DELETE ||
+	    op == BOP_WRITE_ZEROES) && bc->bc_rdonly)
 		return (EROFS);
 	br->br_op = op;
 	br->br_next = NULL;
@@ -285,7 +357,63 @@ blockif_delete(struct blockif_ctxt *bc, struct blockif_req *br)
 	return (blockif_enqueue(bc, br, BOP_DELETE));
 }
 
+int
+blockif_write_zeroes(struct blockif_ctxt *bc, struct blockif_req *br,
+    bool unmap)
+{
+	br->br_unmap = unmap;
+	return (blockif_enqueue(bc, br, BOP_WRITE_ZEROES));
+}
+
+bool
+blockif_can_write_zeroes(const struct blockif_ctxt *bc)
+{
+	return (!bc->bc_rdonly);
+}
+
 /* ---- open and close ---- */
+
+/*
+ * One writer per image, readers may share (issue 7): a write lock on the
+ * whole file for a writable disk, a read lock for a ro one.  OFD locks
+ * (fcntl(2), "Open file description locks") belong to this open of the
+ * file, not to the process, so a second disk of this same VM on the image
+ * conflicts too, and they are released when the descriptor closes (also
+ * when lhyve is killed).  0, or -1 after saying why.
+ */
+static int
+lock_image(int fd, bool ro, const char *ident, const char *path)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = ro ? F_RDLCK : F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = 0;
+	fl.l_len = 0;		/* to the end of the file, however long */
+	if (fcntl(fd, F_OFD_SETLK, &fl) == 0)
+		return (0);
+	if (errno == EAGAIN || errno == EACCES) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_WRLCK;
+		fl.l_whence = SEEK_SET;
+		/* Who holds it: a writer, or readers (we want to write). */
+		if (fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type == F_RDLCK)
+			fprintf(stderr, "lhyve: %s: %s is in use read-only by "
+			    "another VM or disk; it cannot be opened for "
+			    "writing (add ,ro to share it read-only)\n",
+			    ident, path);
+		else
+			fprintf(stderr, "lhyve: %s: %s is in use by another "
+			    "VM or disk that may write it; refusing to open "
+			    "it%s\n", ident, path, ro ? " even read-only" : "");
+		return (-1);
+	}
+	/* A file system without locks (some FUSE or NFS setups). */
+	fprintf(stderr, "lhyve: %s: warning: cannot lock %s (%s); another VM "
+	    "could open it too\n", ident, path, strerror(errno));
+	return (0);
+}
 
 struct blockif_ctxt *
 blockif_open(const struct config_node *nvl, const char *ident)
@@ -341,12 +469,8 @@ blockif_open(const struct config_node *nvl, const char *ident)
 		    "device\n", ident, path);
 		goto fail;
 	}
-	/* One writer per image; readers may share (issue 7). */
-	if (flock(fd, (ro ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
-		fprintf(stderr, "lhyve: %s: %s is in use (locked by another "
-		    "VM or disk%s)\n", ident, path, ro ? " for writing" : "");
+	if (lock_image(fd, ro, ident, path) != 0)
 		goto fail;
-	}
 	bc = calloc(1, sizeof(*bc));
 	if (bc == NULL)
 		goto fail;

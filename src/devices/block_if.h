@@ -6,8 +6,11 @@
  *
  * Options (the device's config node, BHYVE-CLI.md): path, ro, nocache
  * (O_DIRECT), direct / sync (O_SYNC), sectorsize=L[/P], nodelete.  A
- * writable image is locked exclusively (flock), a read-only one shared,
- * so two VMs never write one image.
+ * writable image holds an exclusive OFD write lock on the whole file
+ * (fcntl F_OFD_SETLK), a read-only one a shared read lock: two VMs never
+ * write one image, and ro users may share it with each other only.  The
+ * locks belong to the open file description, so they also conflict within
+ * one process (two disks on one image) and with QEMU's image locks.
  *
  * A request's callback runs on a worker thread, never on the caller's:
  * devices may hold their own lock while submitting.
@@ -25,12 +28,14 @@
 #define BLOCKIF_IOV_MAX		128	/* buffers per request */
 #define BLOCKIF_NUMTHR		4	/* worker threads per backend */
 
-enum blockif_op { BOP_READ, BOP_WRITE, BOP_FLUSH, BOP_DELETE };
+enum blockif_op { BOP_READ, BOP_WRITE, BOP_FLUSH, BOP_DELETE,
+    BOP_WRITE_ZEROES };
 
 struct blockif_req {
 	int br_iovcnt;
 	off_t br_offset;		/* bytes */
-	ssize_t br_resid;		/* bytes left (BOP_DELETE: length) */
+	ssize_t br_resid;		/* bytes left (DELETE, WRITE_ZEROES:
+					   the length) */
 	/* err is 0 or an errno value. */
 	void (*br_callback)(struct blockif_req *br, int err);
 	void *br_param;
@@ -39,6 +44,7 @@ struct blockif_req {
 	/* Private to block_if.c. */
 	enum blockif_op br_op;
 	struct blockif_req *br_next;
+	bool br_unmap;			/* WRITE_ZEROES may deallocate */
 };
 
 struct blockif_ctxt;
@@ -68,6 +74,18 @@ int blockif_write(struct blockif_ctxt *bc, struct blockif_req *br);
 /* Durable: completes after fdatasync() of everything completed before. */
 int blockif_flush(struct blockif_ctxt *bc, struct blockif_req *br);
 int blockif_delete(struct blockif_ctxt *bc, struct blockif_req *br);
+/*
+ * Make [br_offset, br_offset + br_resid) read as zeroes (NVMe Write
+ * Zeroes, virtio-blk WRITE_ZEROES, ATA's zeroing TRIM).  unmap: the range
+ * may be deallocated (a hole), honoured only when the disk can delete.
+ * Files: FALLOC_FL_PUNCH_HOLE or FALLOC_FL_ZERO_RANGE; block devices:
+ * BLKZEROOUT; else (or when those are unsupported) zeroes are written.
+ * EROFS on a read-only disk.
+ */
+int blockif_write_zeroes(struct blockif_ctxt *bc, struct blockif_req *br,
+    bool unmap);
+/* True when blockif_write_zeroes can work (the disk is writable). */
+bool blockif_can_write_zeroes(const struct blockif_ctxt *bc);
 
 /*
  * The -s <conf> of a disk: "path[,name[=value]...]" -> path=..., the

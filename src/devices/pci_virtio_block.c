@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * pci_virtio_block.c: virtio-blk (virtio 1.2 §5.2) on the block_if
- * backend: read, write, flush, get-id and discard, with read-only
- * enforcement.  The device core below the registration knows only
+ * backend: read, write, flush, get-id, discard and write-zeroes, with
+ * read-only enforcement.  The device core below the registration knows only
  * virtio.h; the last lines hand it to the virtio-pci transport.
  *
  * Requests are parsed from the chain's bytes, not its shape (VERSION_1
@@ -32,6 +32,7 @@
 #define VTBLK_F_FLUSH		(1ULL << 9)
 #define VTBLK_F_TOPOLOGY	(1ULL << 10)
 #define VTBLK_F_DISCARD		(1ULL << 13)
+#define VTBLK_F_WRITE_ZEROES	(1ULL << 14)
 
 /* Request types and status (§5.2.6). */
 #define VTBLK_T_IN		0
@@ -39,12 +40,15 @@
 #define VTBLK_T_FLUSH		4
 #define VTBLK_T_GET_ID		8
 #define VTBLK_T_DISCARD		11
+#define VTBLK_T_WRITE_ZEROES	13
 #define VTBLK_S_OK		0
 #define VTBLK_S_IOERR		1
 #define VTBLK_S_UNSUPP		2
 
 #define VTBLK_SECT		512	/* request sectors are always 512 B */
 #define VTBLK_MAX_DISCARD	(1U << 22)	/* sectors per discard (2 GiB) */
+#define VTBLK_MAX_ZEROES	(1U << 22)	/* per write-zeroes (2 GiB) */
+#define VTBLK_DWZ_F_UNMAP	1U	/* virtio_blk_discard_write_zeroes */
 
 /* Config space (§5.2.4), the part we fill. */
 #define VTBLK_CFG_CAPACITY	0
@@ -56,6 +60,9 @@
 #define VTBLK_CFG_MAX_DISCARD	36
 #define VTBLK_CFG_DISCARD_SEG	40
 #define VTBLK_CFG_DISCARD_ALIGN	44
+#define VTBLK_CFG_MAX_ZEROES	48
+#define VTBLK_CFG_ZEROES_SEG	52
+#define VTBLK_CFG_ZEROES_UNMAP	56
 #define VTBLK_CFG_SIZE		60
 
 struct vtblk_hdr {
@@ -209,20 +216,37 @@ vtblk_request(struct vtblk_softc *sc, struct vtblk_ioreq *io,
 		    io->io_nw, 0);
 		return (VTBLK_S_OK);
 	case VTBLK_T_DISCARD:
-		if (!virtio_negotiated(&sc->vbsc_vs, VTBLK_F_DISCARD))
+	case VTBLK_T_WRITE_ZEROES:
+		if (!virtio_negotiated(&sc->vbsc_vs, hdr.type ==
+		    VTBLK_T_DISCARD ? VTBLK_F_DISCARD : VTBLK_F_WRITE_ZEROES))
 			return (VTBLK_S_UNSUPP);
-		/* One segment (max_discard_seg = 1), no flags. */
-		if (rlen != sizeof(hdr) + sizeof(dis) ||
+		/* One segment (max_*_seg = 1), nothing to write back. */
+		if (rlen != sizeof(hdr) + sizeof(dis) || io->io_wlen != 1 ||
 		    iov_to_buf(riov, nr, sizeof(hdr), &dis, sizeof(dis)) !=
-		    sizeof(dis) || dis.flags != 0 ||
-		    dis.num_sectors > VTBLK_MAX_DISCARD ||
+		    sizeof(dis))
+			return (VTBLK_S_IOERR);
+		/*
+		 * §5.2.6.2: unmap is for write-zeroes only; a discard with
+		 * it, or any flag we do not know, is UNSUPP.
+		 */
+		if ((dis.flags & ~VTBLK_DWZ_F_UNMAP) != 0 ||
+		    (hdr.type == VTBLK_T_DISCARD && dis.flags != 0))
+			return (VTBLK_S_UNSUPP);
+		if (dis.num_sectors > (hdr.type == VTBLK_T_DISCARD ?
+		    VTBLK_MAX_DISCARD : VTBLK_MAX_ZEROES) ||
 		    !vtblk_range_ok(sc, dis.sector,
 		    (uint64_t)dis.num_sectors * VTBLK_SECT))
 			return (VTBLK_S_IOERR);
+		if (dis.num_sectors == 0)
+			return (VTBLK_S_OK);
 		br->br_iovcnt = 0;
 		br->br_offset = (off_t)(dis.sector * VTBLK_SECT);
 		br->br_resid = (ssize_t)dis.num_sectors * VTBLK_SECT;
-		err = blockif_delete(sc->vbsc_bc, br);
+		if (hdr.type == VTBLK_T_DISCARD)
+			err = blockif_delete(sc->vbsc_bc, br);
+		else
+			err = blockif_write_zeroes(sc->vbsc_bc, br,
+			    (dis.flags & VTBLK_DWZ_F_UNMAP) != 0);
 		break;
 	default:
 		return (VTBLK_S_UNSUPP);
@@ -397,8 +421,9 @@ vtblk_create(struct config_node *nvl, const char *ident, struct vmctx *ctx)
 	    VTBLK_F_TOPOLOGY;
 	if (blockif_is_ro(sc->vbsc_bc))
 		feat |= VTBLK_F_RO;
+	/* nodelete (and ro) turn off both: neither may free space. */
 	if (blockif_candelete(sc->vbsc_bc))
-		feat |= VTBLK_F_DISCARD;
+		feat |= VTBLK_F_DISCARD | VTBLK_F_WRITE_ZEROES;
 	if (virtio_init(&sc->vbsc_vs, &vtblk_ops, sc, feat, ctx) != 0) {
 		blockif_close(sc->vbsc_bc);
 		free(sc);
@@ -426,6 +451,9 @@ vtblk_create(struct config_node *nvl, const char *ident, struct vmctx *ctx)
 	put_le(sc->vbsc_cfg + VTBLK_CFG_MAX_DISCARD, VTBLK_MAX_DISCARD, 4);
 	put_le(sc->vbsc_cfg + VTBLK_CFG_DISCARD_SEG, 1, 4);
 	put_le(sc->vbsc_cfg + VTBLK_CFG_DISCARD_ALIGN, ssz / VTBLK_SECT, 4);
+	put_le(sc->vbsc_cfg + VTBLK_CFG_MAX_ZEROES, VTBLK_MAX_ZEROES, 4);
+	put_le(sc->vbsc_cfg + VTBLK_CFG_ZEROES_SEG, 1, 4);
+	sc->vbsc_cfg[VTBLK_CFG_ZEROES_UNMAP] = 1;
 	return (sc);
 }
 

@@ -4,7 +4,8 @@
  * transport and PCI core, driven the way a guest driver would (config
  * space, the modern BAR's registers, rings in a fake guest RAM): the PCI
  * identity and capabilities, feature negotiation, read/write/flush/
- * get-id/discard against a temporary image file, the status byte for bad
+ * get-id/discard/write-zeroes against a temporary image file, the limits
+ * in config space, the status byte for bad
  * requests (beyond the disk, partial sectors, unknown types, writes to a
  * ro disk), garbage descriptors breaking only the device, INTx and MSI-X
  * delivery, and -s / option errors.
@@ -439,6 +440,84 @@ test_discard(void **state)
 }
 
 static void
+test_write_zeroes(void **state)
+{
+	uint8_t buf[1024], z[1024];
+	struct { uint64_t sector; uint32_t n, flags; } d = { 8, 2, 0 };
+
+	start_blk("");
+	/* Both features offered, with their limits (§5.2.4). */
+	wr(0x00, 4, 0);
+	assert_int_equal(rd(0x04, 4) & (3u << 13), 3u << 13);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 36, 4), 1u << 22);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 40, 4), 1);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 44, 4), 1);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 48, 4), 1u << 22);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 52, 4), 1);
+	assert_int_equal(rd(VTPCI_DEVCFG_OFF + 56, 1), 1);
+	/* Not negotiated: UNSUPP. */
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 13)),
+	    0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(13, 0, 16, false), 2);
+	/* A discard with the unmap flag is UNSUPP (§5.2.6.2). */
+	d.flags = 1;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(11, 0, 16, false), 2);
+
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (3ULL << 13)),
+	    0x0b);
+	queue_up(VIRTIO_MSI_NO_VECTOR);
+	memset(z, 0, sizeof(z));
+	/* Without unmap, then with it. */
+	d.flags = 0;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(13, 0, 16, false), 0);
+	assert_int_equal(last_used_len(), 1);
+	read_image(img, buf, 7 * 512, 1024);
+	assert_memory_equal(buf, pattern + 7 * 512, 512);
+	assert_memory_equal(buf + 512, z, 512);
+	read_image(img, buf, 9 * 512, 1024);
+	assert_memory_equal(buf, z, 512);
+	assert_memory_equal(buf + 512, pattern + 10 * 512, 512);
+	d.sector = 20;
+	d.flags = 1;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(13, 0, 16, false), 0);
+	read_image(img, buf, 20 * 512, 1024);
+	assert_memory_equal(buf, z, 1024);
+	/* Unknown flags: UNSUPP; past the end or too long: IOERR. */
+	d.flags = 2;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(13, 0, 16, false), 2);
+	d.flags = 0;
+	d.sector = DISK_SIZE / 512 - 1;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(13, 0, 16, false), 1);
+	d.sector = 0;
+	d.n = (1u << 22) + 1;
+	memcpy(ram + DATA_GPA, &d, sizeof(d));
+	assert_int_equal(blk_req(13, 0, 16, false), 1);
+	/* A short segment: IOERR; the device is still fine. */
+	assert_int_equal(blk_req(13, 0, 8, false), 1);
+	assert_int_equal(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET, 0);
+	/* Nothing else changed. */
+	read_image(img, buf, 0, 1024);
+	assert_memory_equal(buf, pattern, 1024);
+}
+
+static void
+test_nodelete(void **state)
+{
+	start_blk(",nodelete");
+	wr(0x00, 4, 0);
+	assert_int_equal(rd(0x04, 4) & (3u << 13), 0);
+	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 14)) &
+	    VIRTIO_S_FEATURES_OK, 0);
+}
+
+static void
 test_read_only(void **state)
 {
 	char s[200];
@@ -449,7 +528,8 @@ test_read_only(void **state)
 	start(v, 1, 4);
 	wr(0x00, 4, 0);
 	assert_true(rd(0x04, 4) & (1u << 5));		/* RO offered */
-	assert_int_equal(rd(0x04, 4) & (1u << 13), 0);	/* no DISCARD */
+	/* Neither DISCARD nor WRITE_ZEROES. */
+	assert_int_equal(rd(0x04, 4) & (3u << 13), 0);
 	assert_int_equal(driver_init(VIRTIO_F_VERSION_1 | (1ULL << 5)), 0x0b);
 	queue_up(VIRTIO_MSI_NO_VECTOR);
 	memset(ram + DATA_GPA, 0, 512);
@@ -703,6 +783,32 @@ test_exclusive(void **state)
 	assert_int_equal(init_pci(NULL), -1);
 }
 
+static void
+test_shared_ro(void **state)
+{
+	char s[200];
+
+	/* Two ro users of one image are fine. */
+	snprintf(s, sizeof(s), "4,virtio-blk,%s,ro", roimg);
+	assert_int_equal(parse(s), 0);
+	snprintf(s, sizeof(s), "5,virtio-blk,%s,ro", roimg);
+	assert_int_equal(parse(s), 0);
+	assert_int_equal(init_pci(NULL), 0);
+}
+
+static void
+test_ro_and_writer(void **state)
+{
+	char s[200];
+
+	/* A ro user and a writer of one image: refused. */
+	snprintf(s, sizeof(s), "4,virtio-blk,%s,ro", roimg);
+	assert_int_equal(parse(s), 0);
+	snprintf(s, sizeof(s), "5,virtio-blk,%s", roimg);
+	assert_int_equal(parse(s), 0);
+	assert_int_equal(init_pci(NULL), -1);
+}
+
 int
 main(void)
 {
@@ -713,6 +819,8 @@ main(void)
 		T(test_read_write),
 		T(test_get_id),
 		T(test_discard),
+		T(test_write_zeroes),
+		T(test_nodelete),
 		T(test_read_only),
 		T(test_garbage_descriptors),
 		T(test_intx),
@@ -723,6 +831,8 @@ main(void)
 		T(test_bad_options),
 		T(test_sectorsize),
 		T(test_exclusive),
+		T(test_shared_ro),
+		T(test_ro_and_writer),
 #undef T
 	};
 

@@ -49,7 +49,9 @@ bad_options() {
 	    "4,virtio-blk,/nonexistent/disk.img" \
 	    "4,virtio-blk,/dev/null,sectorsize=100" \
 	    "4,virtio-blk,$WORK/disk.img,nocahce" \
-	    "4,virtio-blk,$WORK/disk.img,ro=maybe"; do
+	    "4,virtio-blk,$WORK/disk.img,ro=maybe" \
+	    "7,virtio-console" "7,virtio-console,port1" \
+	    "7,virtio-console,port1=$WORK/disk.img"; do
 		out=$("$LHYVE" -m 64M -s 0,hostbridge -s "$s" --kernel /dev/null \
 		    vmbad 2>&1 </dev/null)
 		rc=$?
