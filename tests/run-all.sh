@@ -124,7 +124,8 @@ run_unit() {
 T_DIAG_LINES=${T_DIAG_LINES:-30}
 
 run_tier() {
-	local tier=$1 runner=tests/$1/run.sh log rc line desc dir
+	# TIER: tests/TIER/run.sh; LABEL (default TIER) names its log.
+	local tier=${2:-$1} runner=tests/$1/run.sh log rc line desc dir
 	local p=0 f=0 s=0 plan=0 results=0 bail=0
 	local diag=()
 	[ -f "$runner" ] || return 0
@@ -227,9 +228,22 @@ run_tier() {
 
 run_unit
 # Every tests/system/*/run.sh is a tier of its own (virtio, storage, net...).
-for tier in guests cli cpu fuzz system \
-    $(cd tests && ls -d system/*/run.sh 2>/dev/null | sed 's,/run.sh$,,'); do
+SYSTEM_TIERS=$(cd tests && ls -d system/*/run.sh 2>/dev/null |
+    sed 's,/run.sh$,,')
+for tier in guests cli cpu fuzz system $SYSTEM_TIERS; do
 	run_tier "$tier"
+done
+# The system tiers again on the kvm backend (LHYVE_BACKEND=kvm), where it
+# can boot Linux; one SKIP per tier with the reason where it cannot.
+# tests/system/run.sh does its own kvm pass.
+kvm_why=$(tests/system/kvm-why.sh)
+for tier in $SYSTEM_TIERS; do
+	if [ -n "$kvm_why" ]; then
+		echo "SKIP $tier/kvm ($kvm_why)"
+		skipped=$((skipped + 1))
+	else
+		LHYVE_BACKEND=kvm run_tier "$tier" "$tier-kvm"
+	fi
 done
 
 summary="$passed passed, $failed failed"

@@ -343,24 +343,7 @@ KVM_TESTS=(linux-kvm-c4-uname linux-kvm-c4-nproc linux-kvm-c4-clocksource
     linux-kvm-c4-interrupts linux-kvm-poweroff-status linux-kvm-c1-uname
     linux-kvm-c1-nproc linux-kvm-c1-clocksource linux-kvm-c1-interrupts
     linux-kvm-c1-md5sum linux-kvm-reboot-status linux-kvm-bootlog)
-kvm_why=""
-if [ ! -e /dev/kvm ]; then
-	kvm_why="no /dev/kvm"
-elif [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
-	kvm_why="/dev/kvm not accessible (needs read and write)"
-elif [ -d /sys/module/kvm_pvm ] && [ -z "${LHYVE_KVM_PVM:-}" ]; then
-	# Seen on such a host (Linux 6.18, kvm_pvm pvm_native=Y): after
-	# ~110 s of boot the kernel's first LOCK CMPXCHG16B (SLUB) lands in
-	# KVM's instruction emulator, which cannot do it: lhyve stops with
-	# KVM_EXIT_INTERNAL_ERROR (exit 4) before any console output.
-	kvm_why="host KVM is kvm_pvm (no VT-x): its instruction emulator stops Linux at LOCK CMPXCHG16B (KVM_EXIT_INTERNAL_ERROR, docs/kvm.md F1); LHYVE_KVM_PVM=1 runs it anyway"
-else
-	"$LHYVE" -o backend=kvm -m 64M -s 0,hostbridge -s 31,lpc \
-	    --kernel /nonexistent vm0 </dev/null >/dev/null 2>"$WORK/kvm.err"
-	if grep -q 'backend=kvm' "$WORK/kvm.err"; then
-		kvm_why="lhyve refuses kvm here: $(head -n 1 "$WORK/kvm.err")"
-	fi
-fi
+kvm_why=$(tests/system/kvm-why.sh "$LHYVE")
 if [ -n "$kvm_why" ]; then
 	for t in "${KVM_TESTS[@]}"; do
 		result skip "$t" "$kvm_why"
