@@ -16,7 +16,7 @@
 #define NVME_PENDING		0xffff	/* went to block_if */
 #define ZBUF_SIZE		(64 * 1024)
 
-/* Write Zeroes on block_if writes from this. */
+/* Write Zeroes writes from this where block_if cannot zero by itself. */
 static uint8_t zbuf[ZBUF_SIZE] __attribute__((aligned(4096)));
 
 /* ---- PRPs (§4.3) ---- */
@@ -352,7 +352,16 @@ io_write_zeroes(struct nvme_softc *sc, const struct nvme_cmd *cmd,
 	io->off = slba << sc->lbads;
 	io->end = io->off + (nlb << sc->lbads);
 	io->flush_after = (cmd->cdw12 & (1u << 30)) || !sc->wce;
-	err = wz_next(sc, io);
+	if (blockif_can_write_zeroes(sc->bc)) {
+		/*
+		 * block_if zeroes the range itself (fallocate ZERO_RANGE or
+		 * BLKZEROOUT), allocated, as "DEAC changes nothing" needs.
+		 */
+		io_prep(io, io->off, io->end - io->off, 0);
+		io->off = io->end;
+		err = blockif_write_zeroes(sc->bc, &io->br, false);
+	} else
+		err = wz_next(sc, io);
 	return (err == 0 ? NVME_PENDING : errno_status(err));
 }
 
