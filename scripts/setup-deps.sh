@@ -18,9 +18,10 @@ set -e
 # and xorriso (ISO images): the storage system tests' host side.
 # python3 (http.server), iproute2 and iputils-ping: the network tier's host
 # side (a web server on loopback, a tap device, ping).
+# gdb: the gdb tier drives lhyve's -G server with it (tests/system/gdb).
 PACKAGES="gcc make binutils libc6-dev libcmocka-dev pkg-config coreutils
 diffutils util-linux apt dpkg cpio gzip mawk acpica-tools dmidecode
-libslirp-dev e2fsprogs xorriso python3 iproute2 iputils-ping"
+libslirp-dev e2fsprogs xorriso python3 iproute2 iputils-ping gdb"
 
 missing=""
 for p in $PACKAGES; do

@@ -19,6 +19,10 @@
 #include "bhyverun.h"
 #include "boot/boot.h"
 #include "config.h"
+#include "debug/gdb.h"
+#include "guest_memory.h"
+#include "devices/bvmcons.h"
+#include "devices/fw_cfg.h"
 #include "devices/hpet.h"
 #include "devices/inout.h"
 #include "devices/mem.h"
@@ -28,6 +32,7 @@
 #include "devices/uart_backend.h"
 #include "mevent.h"
 #include "platform/platform_setup.h"
+#include "vcpu_pin.h"
 #include "vmexit.h"
 #include "vmm/vmm.h"
 
@@ -37,6 +42,9 @@ static struct vmctx *the_ctx;
 static int guest_ncpus;
 static pthread_t vcpu_thread[VM_MAXCPU];
 static _Atomic bool vcpu_started[VM_MAXCPU];
+/* -p: each pinned vCPU thread starts with its host CPU set. */
+static cpu_set_t vcpu_cpuset[VM_MAXCPU];
+static bool vcpu_pinned[VM_MAXCPU];
 static _Atomic int exit_status = -1;    /* -1 while running */
 
 bool
@@ -69,6 +77,7 @@ vcpu_loop(void *arg)
 
 	snprintf(name, sizeof(name), "vcpu %d", vcpu_id(vcpu));
 	pthread_setname_np(pthread_self(), name);
+	gdb_cpu_add(vcpu);	/* -G: may wait for the debugger here */
 	while (!bhyve_exiting()) {
 		memset(&vme, 0, sizeof(vme));
 		error = vm_run(vcpu, &vme);
@@ -92,7 +101,14 @@ vcpu_thread_start(struct vcpu *vcpu)
 
 	if (atomic_exchange(&vcpu_started[id], true))
 		return (-EALREADY);
-	error = pthread_create(&vcpu_thread[id], NULL, vcpu_loop, vcpu);
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	if (vcpu_pinned[id])
+		pthread_attr_setaffinity_np(&attr, sizeof(cpu_set_t),
+		    &vcpu_cpuset[id]);
+	error = pthread_create(&vcpu_thread[id], &attr, vcpu_loop, vcpu);
+	pthread_attr_destroy(&attr);
 	if (error != 0) {
 		atomic_store(&vcpu_started[id], false);
 		return (-error);
@@ -239,6 +255,9 @@ main(int argc, char **argv)
 		fail("no VM name given");
 	val = get_config_value("cpus");
 	guest_ncpus = val != NULL ? atoi(val) : 1;
+	if (vcpu_pin_parse(guest_ncpus, vcpu_cpuset, vcpu_pinned, err,
+	    sizeof(err)) != 0)
+		fail("%s", err);
 	memsize = DEFAULT_MEMSIZE;
 	val = get_config_value("memory.size");
 	if (val != NULL && parse_size(val, 1ULL << 20, &memsize) != 0)
@@ -264,6 +283,12 @@ main(int argc, char **argv)
 	if (error != 0)
 		fail("cannot set up %" PRIu64 " bytes of guest memory: %s",
 		    memsize, strerror(-error));
+	/* -S wires guest RAM, -C keeps it in core dumps (guest_memory.c). */
+	if (guest_memory_apply(the_ctx,
+	    get_config_bool_default("memory.wired", false),
+	    get_config_bool_default("memory.guest_in_core", false),
+	    err, sizeof(err)) != 0)
+		fail("%s", err);
 
 	if (mevent_init() != 0)
 		fail("cannot start the event loop");
@@ -284,6 +309,13 @@ main(int argc, char **argv)
 		fail("hpet: %s", strerror(-error));
 	if (init_pci(the_ctx) != 0)
 		exit(EXIT_ERROR);       /* init_pci said why */
+	/* -b: after the COM ports, so it knows whether one has stdio. */
+	if (get_config_bool_default("bvmconsole", false) &&
+	    bvmcons_init(bvmcons_stdio_taken()) != 0)
+		exit(EXIT_ERROR);       /* bvmcons_init said why */
+	/* -f (or lpc.fwcfg=qemu): QEMU's fw_cfg at 0x510. */
+	if (fwcfg_wanted() && fwcfg_init(the_ctx) != 0)
+		exit(EXIT_ERROR);       /* fwcfg_init said why */
 	/* ACPI, MP table, SMBIOS in the BIOS area, described from the
 	 * devices that now exist; loaders pass the RSDP on. */
 	if (platform_setup(the_ctx, &rsdp) != 0)
@@ -318,6 +350,9 @@ main(int argc, char **argv)
 			fail("cannot set up vcpu %d", i);
 	}
 
+	/* -G: the gdb server, before any vCPU thread runs (debug/gdb.c) */
+	if (init_gdb(the_ctx, err, sizeof(err)) != 0)
+		fail("%s", err);
 	error = vcpu_thread_start(bsp);
 	if (error != 0)
 		fail("cannot start vcpu 0: %s", strerror(-error));

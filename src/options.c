@@ -374,9 +374,15 @@ opt_fwcfg(const char *opt, char *arg)
 	const char *kind, *data;
 	int error, n;
 
+	/* bhyve accepts "-f name=NAME,...", too. */
+	if (strncmp(arg, "name=", 5) == 0)
+		arg += 5;
 	comma = strchr(arg, ',');
 	if (comma == NULL || comma == arg)
 		goto bad;
+	/* The fw_cfg directory's name field is 56 bytes with the NUL. */
+	if (comma - arg > 55)
+		return (opt_fail(opt, "name longer than 55 characters"));
 	if (strncmp(comma + 1, "string=", 7) == 0) {
 		kind = "string";
 		data = comma + 8;
@@ -717,7 +723,7 @@ check_values(void)
 
 /*
  * Features that parse but do not exist yet.  Checked on the tree, so
- * "-o gdb.port=1234" is refused like "-G 1234".  Remove a line when its
+ * "-o keyboard.layout=us" is refused like "-K us".  Remove a line when its
  * feature lands.
  */
 static const struct unsupported {
@@ -726,12 +732,8 @@ static const struct unsupported {
 	bool		is_node;
 	bool		if_true;	/* a boolean: refuse only if true */
 } unsupported[] = {
-	{ "gdb.port",		"-G (gdb.port)",	false, false },
-	{ "fw_cfg",		"-f (fw_cfg)",		true,  false },
 	{ "keyboard.layout",	"-K (keyboard.layout)",	false, false },
-	{ "domains",		"-n (domains)",		true,  false },
 	{ "restore.file",	"-r (restore.file)",	false, false },
-	{ "bvmconsole",		"-b (bvmconsole)",	false, true },
 };
 
 static void
@@ -746,8 +748,8 @@ int
 bhyve_check_unsupported(void)
 {
 	const struct unsupported *u;
-	struct config_node *n, *c;
-	char line[512] = "", label[96];
+	struct config_node *n;
+	char line[512] = "";
 
 	for (size_t i = 0; i < NELEM(unsupported); i++) {
 		u = &unsupported[i];
@@ -761,21 +763,6 @@ bhyve_check_unsupported(void)
 		} else if (get_config_value(u->var) == NULL)
 			continue;
 		append(line, sizeof(line), u->label);
-	}
-	/*
-	 * -p: pinning needs pthread_setaffinity_np() on the vCPU threads,
-	 * which bhyverun.c does not do yet.
-	 */
-	n = find_config_node("vcpu");
-	for (c = n != NULL ? config_node_first(n) : NULL; c != NULL;
-	    c = config_node_next(c)) {
-		if (config_item_is_node(c) &&
-		    get_config_value_node(c, "cpuset") != NULL) {
-			snprintf(label, sizeof(label), "-p (vcpu.%s.cpuset)",
-			    config_item_name(c));
-			append(line, sizeof(line), label);
-			break;
-		}
 	}
 	if (line[0] == '\0')
 		return (0);

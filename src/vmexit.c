@@ -11,6 +11,7 @@
 
 #include "bhyverun.h"
 #include "config.h"
+#include "debug/gdb.h"
 #include "devices/inout.h"
 #include "devices/mem.h"
 #include "vmexit.h"
@@ -119,6 +120,24 @@ vmexit_suspend(struct vcpu *vcpu, struct vm_exit *vme)
 static int
 vmexit_debug(struct vcpu *vcpu, struct vm_exit *vme)
 {
+	/* -G: kicked out of vm_run to stop for the debugger (debug/gdb.c) */
+	if (!bhyve_exiting())
+		gdb_cpu_suspend(vcpu);
+	return (bhyve_exiting() ? VMEXIT_ABORT : VMEXIT_CONTINUE);
+}
+
+/* -G: INT3 with VM_CAP_BPT_EXIT, and the end of a single step. */
+static int
+vmexit_bpt(struct vcpu *vcpu, struct vm_exit *vme)
+{
+	gdb_cpu_breakpoint(vcpu, vme);
+	return (bhyve_exiting() ? VMEXIT_ABORT : VMEXIT_CONTINUE);
+}
+
+static int
+vmexit_mtrap(struct vcpu *vcpu, struct vm_exit *vme)
+{
+	gdb_cpu_mtrap(vcpu);
 	return (bhyve_exiting() ? VMEXIT_ABORT : VMEXIT_CONTINUE);
 }
 
@@ -148,12 +167,13 @@ static const vmexit_handler_t handler[VM_EXITCODE_MAX] = {
 	[VM_EXITCODE_WRMSR] = vmexit_wrmsr,
 	[VM_EXITCODE_HLT] = vmexit_continue,
 	[VM_EXITCODE_PAUSE] = vmexit_continue,
-	[VM_EXITCODE_MTRAP] = vmexit_continue,
+	[VM_EXITCODE_MTRAP] = vmexit_mtrap,
 	[VM_EXITCODE_SPINUP_AP] = vmexit_spinup_ap,
 	[VM_EXITCODE_SUSPENDED] = vmexit_suspend,
 	[VM_EXITCODE_DEBUG] = vmexit_debug,
 	[VM_EXITCODE_INST_EMUL] = vmexit_inst_emul,
 	[VM_EXITCODE_BOGUS] = vmexit_continue,
+	[VM_EXITCODE_BPT] = vmexit_bpt,
 };
 
 int

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * acpi.c: lhyve's ACPI tables, generated in C (ACPI 6.4 chapter 5): RSDP,
- * RSDT, XSDT, FADT, FACS, MADT, HPET, MCFG and a DSDT in AML (aml.c).
+ * RSDT, XSDT, FADT, FACS, MADT, HPET, MCFG, a DSDT in AML (aml.c), and
+ * with -n the SRAT and SLIT (srat.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "platform/aml.h"
+#include "platform/numa.h"
 #include "platform/platform_priv.h"
 
 #define ACPI_OEM_ID		"LHYVE"
@@ -584,6 +586,24 @@ dsdt_build(struct aml *a, const struct platform_desc *d)
 		aml_restemplate_end(a);
 		aml_end(a);
 	}
+	/*
+	 * -f: QEMU's fw_cfg as QEMU describes it (its "QEMU0002" _HID is
+	 * what Linux's qemu_fw_cfg driver binds to): selector, data and
+	 * DMA registers at 0x510-0x51B.  _STA 0xB: present, enabled,
+	 * functioning, not shown in the UI.
+	 */
+	if (d->fwcfg) {
+		aml_device(a, "FWCF");
+		aml_name(a, "_HID");
+		aml_string(a, "QEMU0002");
+		aml_name(a, "_STA");
+		aml_integer(a, 0x0B);
+		aml_name(a, "_CRS");
+		aml_restemplate(a);
+		aml_rd_io(a, 0x510, 0x510, 1, 12);
+		aml_restemplate_end(a);
+		aml_end(a);
+	}
 	aml_end(a);			/* PCI0 */
 
 	/*
@@ -640,7 +660,7 @@ acpi_check(const struct platform_desc *d)
 		if (d->intx[i].slot > 31 || d->intx[i].pin < 1 ||
 		    d->intx[i].pin > 4)
 			return (-EINVAL);
-	return (0);
+	return (platform_numa_check(d));
 }
 
 int
@@ -652,8 +672,8 @@ platform_acpi_build(struct pbuf *pb, const struct platform_desc *d,
 	struct aml a;
 	uint64_t tables[ACPI_MAX_TABLES];
 	uint64_t g_rsdt, g_xsdt, g_fadt, g_facs, g_dsdt, g_madt;
-	uint64_t g_hpet, g_mcfg;
-	uint8_t *madt;
+	uint64_t g_hpet, g_mcfg, g_srat, g_slit;
+	uint8_t *madt, *srat, *slit;
 	void *fadt, *facs, *hpet, *mcfg;
 	size_t ntables, i, len;
 	int err;
@@ -668,11 +688,13 @@ platform_acpi_build(struct pbuf *pb, const struct platform_desc *d,
 	if (err != 0)
 		goto out;
 
-	ntables = 2 + (d->hpet ? 1 : 0) + (d->ecam_base != 0 ? 1 : 0);
+	ntables = 2 + (d->hpet ? 1 : 0) + (d->ecam_base != 0 ? 1 : 0) +
+	    (d->ndomains > 0 ? 2 : 0);
 	err = -ENOSPC;
 	hpet = mcfg = NULL;
+	srat = slit = NULL;
 	g_rsdt = g_xsdt = g_fadt = g_facs = g_dsdt = g_madt = 0;
-	g_hpet = g_mcfg = 0;
+	g_hpet = g_mcfg = g_srat = g_slit = 0;
 	/* The RSDP is on a 16-byte boundary for the legacy scan (§5.2.5.1). */
 	rsdp = pb_alloc(pb, sizeof(*rsdp), 16, NULL);
 	rsdt = pb_alloc(pb, sizeof(*rsdt) + 4 * ntables, 16, &g_rsdt);
@@ -683,12 +705,17 @@ platform_acpi_build(struct pbuf *pb, const struct platform_desc *d,
 		hpet = pb_alloc(pb, sizeof(struct acpi_hpet), 16, &g_hpet);
 	if (d->ecam_base != 0)
 		mcfg = pb_alloc(pb, sizeof(struct acpi_mcfg), 16, &g_mcfg);
+	if (d->ndomains > 0) {
+		srat = pb_alloc(pb, platform_srat_size(d), 16, &g_srat);
+		slit = pb_alloc(pb, platform_slit_size(d), 16, &g_slit);
+	}
 	/* The FACS must be 64-byte aligned (§5.2.10). */
 	facs = pb_alloc(pb, sizeof(struct acpi_facs), 64, &g_facs);
 	dsdt = pb_alloc(pb, sizeof(*dsdt) + a.len, 16, &g_dsdt);
 	if (rsdp == NULL || rsdt == NULL || xsdt == NULL || fadt == NULL ||
 	    madt == NULL || facs == NULL || dsdt == NULL ||
-	    (d->hpet && hpet == NULL) || (d->ecam_base != 0 && mcfg == NULL))
+	    (d->hpet && hpet == NULL) || (d->ecam_base != 0 && mcfg == NULL) ||
+	    (d->ndomains > 0 && (srat == NULL || slit == NULL)))
 		goto out;
 	if (pb->gpa + pb->off > (1ULL << 32)) {
 		err = -EINVAL;		/* 32-bit pointers (RSDT, FADT) */
@@ -707,6 +734,17 @@ platform_acpi_build(struct pbuf *pb, const struct platform_desc *d,
 		acpi_build_hpet(hpet, d);
 	if (mcfg != NULL)
 		acpi_build_mcfg(mcfg, d);
+	if (srat != NULL) {
+		/* -n: the bodies are srat.c's (numa.h). */
+		acpi_header_init((struct acpi_header *)srat, "SRAT",
+		    (uint32_t)platform_srat_size(d), SRAT_REVISION);
+		platform_srat_body(srat + sizeof(struct acpi_header), d);
+		acpi_table_cksum((struct acpi_header *)srat);
+		acpi_header_init((struct acpi_header *)slit, "SLIT",
+		    (uint32_t)platform_slit_size(d), SLIT_REVISION);
+		platform_slit_body(slit + sizeof(struct acpi_header), d);
+		acpi_table_cksum((struct acpi_header *)slit);
+	}
 
 	/* The FADT comes first, by custom; the others in any order. */
 	i = 0;
@@ -716,6 +754,10 @@ platform_acpi_build(struct pbuf *pb, const struct platform_desc *d,
 		tables[i++] = g_hpet;
 	if (mcfg != NULL)
 		tables[i++] = g_mcfg;
+	if (srat != NULL) {
+		tables[i++] = g_srat;
+		tables[i++] = g_slit;
+	}
 
 	len = sizeof(*rsdt) + 4 * ntables;
 	acpi_header_init(rsdt, "RSDT", (uint32_t)len, 1);
@@ -749,6 +791,8 @@ platform_acpi_build(struct pbuf *pb, const struct platform_desc *d,
 	out->madt = g_madt;
 	out->hpet = g_hpet;
 	out->mcfg = g_mcfg;
+	out->srat = g_srat;
+	out->slit = g_slit;
 	err = 0;
 out:
 	aml_fini(&a);

@@ -45,6 +45,8 @@ struct vmctx;
 #define PLATFORM_MAX_LPC	16
 #define PLATFORM_LPC_MAX_IO	4
 #define PLATFORM_MAX_INTX	128
+#define PLATFORM_MAX_DOMAINS	8	/* NUMA domains (SRAT) */
+#define PLATFORM_MAX_CPUS	255	/* APIC IDs 0..254 in the MADT */
 
 struct platform_io_range {
 	uint16_t base;
@@ -115,6 +117,7 @@ struct platform_desc {
 	uint8_t reset_value;
 	uint8_t rtc_century;		/* CMOS index of the century; 0: none */
 	bool kbd_8042;			/* IAPC_BOOT_ARCH 8042 flag */
+	bool fwcfg;			/* QEMU fw_cfg at 0x510 (-f): FWCF */
 	bool vga;			/* clear: VGA Not Present */
 
 	/* LPC devices (the DSDT's ISA bridge). */
@@ -125,6 +128,16 @@ struct platform_desc {
 	const char *vm_name;
 	const char *uuid;
 	const char *hostname;		/* NULL: gethostname() */
+
+	/*
+	 * NUMA (-n; srat.c): with ndomains > 0, an SRAT and a SLIT.  Domain
+	 * i is proximity domain i; it owns numa_mem[i] bytes of RAM, the
+	 * domains in order from address 0 (lowmem, then highmem; the sizes
+	 * add up to lowmem + highmem), and vCPU c is in cpu_domain[c].
+	 */
+	int ndomains;
+	uint64_t numa_mem[PLATFORM_MAX_DOMAINS];
+	uint8_t cpu_domain[PLATFORM_MAX_CPUS];
 
 	/* Which tables to build. */
 	bool acpi;
@@ -140,6 +153,7 @@ struct platform_addrs {
 	uint64_t end;			/* first byte after the last table */
 	/* Individual ACPI tables, for tests and debugging. */
 	uint64_t rsdt, xsdt, fadt, facs, dsdt, madt, hpet, mcfg;
+	uint64_t srat, slit;		/* with NUMA domains only */
 };
 
 /*

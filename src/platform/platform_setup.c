@@ -11,8 +11,10 @@
 
 #include "config.h"
 #include "devices/pci_emul.h"
+#include "devices/fw_cfg.h"
 #include "devices/pci_lpc.h"
 #include "devices/pm.h"
+#include "platform/numa.h"
 #include "platform/platform_setup.h"
 #include "vmm/vmm.h"
 
@@ -79,6 +81,12 @@ platform_setup_desc(struct vmctx *ctx, struct platform_desc *d)
 	/* -Y; platform_desc_init turns every table on. */
 	d->mptable = get_config_bool_default("x86.mptable", true);
 	d->acpi = get_config_bool_default("acpi_tables", true);
+	/* -f: describe fw_cfg so Linux's qemu_fw_cfg driver finds it. */
+	d->fwcfg = fwcfg_wanted();
+	/* -n: NUMA domains for the SRAT/SLIT (numa_setup.c). */
+	error = platform_setup_numa(d);
+	if (error != 0)
+		return (error);
 
 	/* PCI: the ECAM and windows pci_emul.c really uses. */
 	d->ecam_base = PCI_EMUL_ECFG_BASE;

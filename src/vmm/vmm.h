@@ -69,6 +69,7 @@ enum vm_cap_type {
 	VM_CAP_PAUSE_EXIT,      /* PAUSE returns VM_EXITCODE_PAUSE */
 	VM_CAP_UNRESTRICTED_GUEST,
 	VM_CAP_ENABLE_INVPCID,
+	VM_CAP_BPT_EXIT,        /* INT3 returns VM_EXITCODE_BPT, not #BP (gdb) */
 	VM_CAP_MAX
 };
 
@@ -91,12 +92,14 @@ enum vm_exitcode {
 	VM_EXITCODE_WRMSR,
 	VM_EXITCODE_HLT,        /* only with VM_CAP_HALT_EXIT */
 	VM_EXITCODE_PAUSE,      /* only with VM_CAP_PAUSE_EXIT */
-	VM_EXITCODE_MTRAP,
+	VM_EXITCODE_MTRAP,      /* VM_CAP_MTRAP_EXIT: one instruction ran */
 	VM_EXITCODE_SPINUP_AP,  /* an AP received INIT+SIPI */
 	VM_EXITCODE_SUSPENDED,  /* reset, power-off, halt, triple fault */
 	VM_EXITCODE_DEBUG,      /* the vCPU was asked to stop (vm_vcpu_kick) */
 	VM_EXITCODE_INST_EMUL,  /* the backend could not emulate an instruction */
 	VM_EXITCODE_BOGUS,      /* nothing to do; run again */
+	/* INT3 with VM_CAP_BPT_EXIT: rip on the INT3, not run; inst_length 1 */
+	VM_EXITCODE_BPT,
 	VM_EXITCODE_MAX
 };
 

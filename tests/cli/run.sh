@@ -259,14 +259,106 @@ want_line "name=vm9"
 want_no_line "cpus=2"
 end
 
+# --- -G: the gdb server ---------------------------------------------------
+# -G works now (docs/gdb.md): with no debugger attached and no 'w' the
+# guest just runs; port 0 takes a free port and the line says which.
+# The debugging itself is the gdb tier (tests/system/gdb/run.sh).
+begin gdb_listen -G 127.0.0.1:0 "${BASE[@]}" --kernel $G/hello32.elf \
+    --cmdline 'hello32 console=ttyS0 x=1,y=2 "quoted words"' vm0
+want_status 1
+cmp -s tests/guests/hello32.expect "$OUT" ||
+    why "COM1 output differs from tests/guests/hello32.expect"
+want_err_lines 1
+want_err '^lhyve: gdb: listening on 127\.0\.0\.1:[0-9]+$'
+end
+
+# --- -p vcpu:hostcpu: the vCPU thread runs only on that host CPU -----------
+bad pin_novcpu '^lhyve: -p 3: the VM has no vcpu 3' -p 3:0 "${BASE[@]}" \
+    --kernel $G/hello32.elf vm0
+bad pin_nohostcpu '^lhyve: -p 0:1023: host CPU 1023' -p 0:1023 "${BASE[@]}" \
+    --kernel $G/hello32.elf vm0
+# -G w holds vCPU 0 at its start until a debugger comes: read the affinity
+# of the thread named "vcpu 0" meanwhile (the last host CPU we may use).
+pin_cpu=$(awk '/^Cpus_allowed_list/ { n = split($2, r, "[,-]"); print r[n] }' \
+    /proc/self/status)
+t_name=cli/pin_affinity
+t_why=""
+t_cmd=("$LHYVE" -G w127.0.0.1:0 -p "0:$pin_cpu" "${BASE[@]}" \
+    --kernel $G/hello32.elf vm0)
+"${t_cmd[@]}" </dev/null >"$OUT" 2>"$ERR" &
+pin_pid=$!
+pin_got=""
+for _ in $(seq 100); do
+	for task in /proc/$pin_pid/task/*; do
+		[ "$(cat "$task/comm" 2>/dev/null)" = "vcpu 0" ] || continue
+		pin_got=$(awk '/^Cpus_allowed_list/ { print $2 }' \
+		    "$task/status")
+	done
+	[ -n "$pin_got" ] && break
+	sleep 0.1
+done
+kill -KILL "$pin_pid" 2>/dev/null
+wait "$pin_pid" 2>/dev/null
+rc=0
+[ "$pin_got" = "$pin_cpu" ] ||
+    why "vcpu 0 may run on '$pin_got', expected '$pin_cpu'"
+end
+
 # --- features that do not exist yet: one line, status 4 ---------------------
-begin unsupported_G -G 1234 "${BASE[@]}" --kernel $G/hello32.elf vm0
+# -K stays refused: lhyve has no keyboard input path (no PS/2, no VNC).
+begin unsupported_K -K us "${BASE[@]}" --kernel $G/hello32.elf vm0
 want_status 4
 want_out_empty
 want_err_lines 1
-want_err 'unsupported|not supported'
-want_err '(^|[^a-z])-G|gdb'
+want_err '(^|[^a-z])-K \(keyboard.layout\): not supported'
 end
+
+# --- options that work now (docs/config.md) --------------------------------
+# -S, -C, -D, -u, -Y together still run a guest: wired memory, in core,
+# -D (lhyve's VM always ends with the process), UTC RTC, no MP table.
+begin flags_run -S -C -D -u -Y "${BASE[@]}" --kernel $G/hello32.elf \
+    --cmdline 'hello32 console=ttyS0 x=1,y=2 "quoted words"' vm0
+want_status 1
+cmp -s tests/guests/hello32.expect "$OUT" ||
+    why "COM1 output differs from tests/guests/hello32.expect"
+end
+
+# -S when mlock is not allowed: one line naming RLIMIT_MEMLOCK, status 4.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+    command -v prlimit >/dev/null; then
+	begin_cmd wired_refused setpriv --inh-caps=-ipc_lock \
+	    --bounding-set=-ipc_lock prlimit --memlock=65536 "$LHYVE" -S \
+	    "${BASE[@]}" --kernel $G/hello32.elf vm0
+	want_status 4
+	want_out_empty
+	want_err_lines 1
+	want_err '^lhyve: -S \(memory.wired\): cannot lock 64 MiB .*RLIMIT_MEMLOCK is 64 KiB'
+	end
+else
+	skip cli/wired_refused "needs root, setpriv and prlimit"
+fi
+
+# -b without a COM port on stdio: the bvm console reads stdin too.
+begin_cmd bvmcons_input sh -c "printf x | \"\$0\" -b -m 64M \
+    -s 0,hostbridge -s 31,lpc -l pc-testdev --kernel $G/bvmcons.elf vm0" \
+    "$LHYVE"
+want_status 1
+want_line "bvmcons: input 'x'"
+want_line "bvmcons: signature 0x7662, ok"
+end
+
+# -f file= that cannot be read; a name given twice.
+bad fwcfg_nofile "$WORK/none.bin" -f "opt/x,file=$WORK/none.bin" \
+    "${BASE[@]}" --kernel $G/hello32.elf vm0
+bad fwcfg_twice 'opt/x.*twice' -f opt/x,string=1 -f opt/x,string=2 \
+    "${BASE[@]}" --kernel $G/hello32.elf vm0
+# -n: the sizes must add up to -m; ids start at 0 without gaps.
+bad numa_size '(^|[^a-z])-n.*add up' -n id=0,size=32M "${BASE[@]}" \
+    --kernel $G/hello32.elf vm0
+bad numa_gap '(^|[^a-z])-n.*id 0 is missing' -n id=1,size=64M \
+    "${BASE[@]}" --kernel $G/hello32.elf vm0
+bad numa_cpus '(^|[^a-z])-n.*cpus' -n id=0,size=32M,cpus=0-3 \
+    -n id=1,size=32M "${BASE[@]}" --kernel $G/hello32.elf vm0
 
 # --- backends -------------------------------------------------------------
 begin backend_bogus "${BASE[@]}" -o backend=bogus --kernel $G/hello32.elf vm0

@@ -19,6 +19,12 @@ GUESTS32    := hello32 mbinfo triplefault halt reset realmode_mb long64 demo \
 GUESTS32    += intr_lock intr_sipi intr_ipi intr_lapic_timer intr_pit \
                intr_ioapic intr_pic_only intr_rtc intr_hpet_pm intr_hpet_legacy
 # Variants: <name>:<source>:<extra cpp flags>
+# Task switching and the A/D-bit race (issue 4).
+GUESTS32    += sys_task sys_adrace
+# bhyve's remaining options: -b (bvm console), -f (QEMU fw_cfg).
+GUESTS32    += bvmcons fw_cfg
+# LOCK CMPXCHG/CMPXCHG8B spinlocks on 2 vCPUs: ZF=1 means it wrote.
+GUESTS32    += intr_cmpxchg
 GUESTS32_VARIANTS := triplefault_int3 reset_cf9
 # intr_lock with its counters on the code's page / straddling pages.
 GUESTS32_VARIANTS += intr_lock_code intr_lock_split
@@ -26,6 +32,8 @@ GUESTS64    := elf64 long64_e64
 # 64-bit code needing 32-bit-signed relocations: linked as ELF64, then handed
 # to the loader as a multiboot ELF32 (as GRUB users do), so QEMU boots it too.
 GUESTS64_AS32 := alu64 except64 sys_long sys_fuzz sys_sysenter
+# The gdb tier's guest (tests/system/gdb, not run by the guest tier).
+GUESTS64_AS32 += gdbtest
 
 GUEST_ELFS  := $(GUESTS32:%=$(GUEST_DIR)/%.elf) \
                $(GUESTS32_VARIANTS:%=$(GUEST_DIR)/%.elf) \

@@ -5,7 +5,13 @@
 # cache outside the tree, extracts vmlinuz and the static busybox, and
 # prints where they are.
 #
-# usage: fetch.sh [-q]      (-q: print only the KEY=path lines)
+# usage: fetch.sh [-q] [--generic]
+#   -q          print only the KEY=path lines
+#   --generic   also fetch Debian's generic kernel of the same version
+#               (linux-image-6.1.0-NN-amd64: the cloud kernel has no
+#               AHCI, libata, SCSI CD-ROM or ISO 9660 drivers, the
+#               generic one has them as modules).  LHYVE_FETCH_GENERIC=1
+#               does the same.
 #
 # Cache: ${LHYVE_CACHE:-$HOME/.cache/lhyve}.  Idempotent: a package whose
 # extracted files are already there is not downloaded again.  Nothing here
@@ -16,11 +22,25 @@
 #   LHYVE_KERNEL_RELEASE=6.1.0-NN-cloud-amd64      (what uname -r prints)
 #   LHYVE_VMLINUZ=/root/.cache/lhyve/linux-image-.../boot/vmlinuz-...
 #   LHYVE_BUSYBOX=/root/.cache/lhyve/busybox-static/bin/busybox
+# and with --generic four more:
+#   LHYVE_GENERIC_PKG=linux-image-6.1.0-NN-amd64
+#   LHYVE_GENERIC_RELEASE=6.1.0-NN-amd64
+#   LHYVE_GENERIC_VMLINUZ=/root/.cache/lhyve/generic/linux-image-.../boot/vmlinuz-...
+#   LHYVE_GENERIC_MODULES=/root/.cache/lhyve/generic/linux-image-.../lib/modules/6.1.0-NN-amd64
+# The generic kernel lives under generic/ so that scripts looking for
+# "$CACHE"/linux-image-*/ still find only the cloud kernel.
 
 set -euo pipefail
 
 QUIET=0
-[ "${1:-}" = "-q" ] && QUIET=1
+GENERIC=${LHYVE_FETCH_GENERIC:-0}
+for arg in "$@"; do
+	case "$arg" in
+	-q) QUIET=1 ;;
+	--generic) GENERIC=1 ;;
+	*) ;;	# other arguments were always ignored
+	esac
+done
 
 CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
 mkdir -p "$CACHE"
@@ -107,7 +127,32 @@ for f in "$vmlinuz" "$busybox"; do
 	fi
 done
 
+# The generic flavour of the same kernel version: the cloud package's
+# name without "cloud-" (linux-image-6.1.0-NN-cloud-amd64 -> -NN-amd64).
+if [ "$GENERIC" = 1 ]; then
+	gpkg=${kpkg/-cloud-amd64/-amd64}
+	if [ "$gpkg" = "$kpkg" ]; then
+		echo "fetch.sh: cannot derive the generic kernel from $kpkg" >&2
+		exit 1
+	fi
+	grel=${gpkg#linux-image-}
+	mkdir -p "$CACHE/generic"
+	fetch "$gpkg" "$CACHE/generic/$gpkg"
+	gvmlinuz=$CACHE/generic/$gpkg/boot/vmlinuz-$grel
+	gmods=$CACHE/generic/$gpkg/lib/modules/$grel
+	if [ ! -f "$gvmlinuz" ] || [ ! -d "$gmods/kernel" ]; then
+		echo "fetch.sh: $gvmlinuz or $gmods missing after extraction" >&2
+		exit 1
+	fi
+fi
+
 echo "LHYVE_KERNEL_PKG=$kpkg"
 echo "LHYVE_KERNEL_RELEASE=$krel"
 echo "LHYVE_VMLINUZ=$vmlinuz"
 echo "LHYVE_BUSYBOX=$busybox"
+if [ "$GENERIC" = 1 ]; then
+	echo "LHYVE_GENERIC_PKG=$gpkg"
+	echo "LHYVE_GENERIC_RELEASE=$grel"
+	echo "LHYVE_GENERIC_VMLINUZ=$gvmlinuz"
+	echo "LHYVE_GENERIC_MODULES=$gmods"
+fi

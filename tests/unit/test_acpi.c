@@ -784,6 +784,124 @@ test_bad_desc(void **state)
 
 /* ---- iasl as an oracle ---- */
 
+/* -n: 4 vCPUs, 2 GiB low + 1 GiB high RAM, domain 0 = 2.5 GiB with vCPUs
+ * 0-1, domain 1 = 0.5 GiB with vCPUs 2-3. */
+static void
+desc_numa(struct platform_desc *d)
+{
+
+	desc_default(d, 4);
+	d->ndomains = 2;
+	d->numa_mem[0] = 5ULL << 29;
+	d->numa_mem[1] = 1ULL << 29;
+	d->cpu_domain[2] = d->cpu_domain[3] = 1;
+}
+
+static void
+check_srat_mem(const uint8_t *m, uint32_t dom, uint64_t base, uint64_t len)
+{
+
+	assert_int_equal(m[0], 1);			/* Memory Affinity */
+	assert_int_equal(m[1], 40);
+	assert_int_equal(rd32(m + 2), dom);
+	assert_int_equal(rd16(m + 6), 0);
+	assert_int_equal(rd64(m + 8), base);
+	assert_int_equal(rd64(m + 16), len);
+	assert_int_equal(rd32(m + 24), 0);
+	assert_int_equal(rd32(m + 28), 1);		/* enabled */
+	assert_int_equal(rd64(m + 32), 0);
+}
+
+static void
+test_srat_slit(void **state)
+{
+	struct platform_desc d;
+	struct platform_addrs a;
+	const uint8_t *t, *x, *e;
+	uint32_t n, i;
+	int seen = 0;
+
+	(void)state;
+	desc_numa(&d);
+	build(&d, &a);
+	/* Both listed in the XSDT (and RSDT) after the others. */
+	x = table(a.xsdt, "XSDT");
+	n = (rd32(x + 4) - 36) / 8;
+	assert_int_equal(n, 6);
+	for (i = 0; i < n; i++) {
+		if (rd64(x + 36 + 8 * i) == a.srat)
+			seen |= 1;
+		if (rd64(x + 36 + 8 * i) == a.slit)
+			seen |= 2;
+	}
+	assert_int_equal(seen, 3);
+
+	/* SRAT: header, 4 CPUs, domain 0 split at the hole, domain 1. */
+	t = table(a.srat, "SRAT");
+	assert_int_equal(t[8], 3);			/* revision */
+	assert_int_equal(rd32(t + 4), 48 + 4 * 16 + 3 * 40);
+	assert_int_equal(rd32(t + 36), 1);		/* reserved = 1 */
+	assert_int_equal(rd64(t + 40), 0);
+	for (i = 0; i < 4; i++) {
+		e = t + 48 + 16 * i;
+		assert_int_equal(e[0], 0);		/* LAPIC affinity */
+		assert_int_equal(e[1], 16);
+		assert_int_equal(e[2], i < 2 ? 0 : 1);	/* proximity */
+		assert_int_equal(e[3], i);		/* APIC ID */
+		assert_int_equal(rd32(e + 4), 1);	/* enabled */
+		assert_int_equal(e[8], 0);
+		assert_int_equal(e[9] | e[10] | e[11], 0);
+		assert_int_equal(rd32(e + 12), 0);
+	}
+	e = t + 48 + 4 * 16;
+	check_srat_mem(e, 0, 0, 2ULL << 30);
+	check_srat_mem(e + 40, 0, 4ULL << 30, 1ULL << 29);
+	check_srat_mem(e + 80, 1, (4ULL << 30) + (1ULL << 29), 1ULL << 29);
+
+	/* SLIT: 2 localities, 10 to itself, 20 to the other. */
+	t = table(a.slit, "SLIT");
+	assert_int_equal(t[8], 1);
+	assert_int_equal(rd32(t + 4), 36 + 8 + 4);
+	assert_int_equal(rd64(t + 36), 2);
+	assert_memory_equal(t + 44, "\x0a\x14\x14\x0a", 4);
+
+	/* One domain holding all RAM: one piece per RAM range. */
+	desc_default(&d, 1);
+	d.ndomains = 1;
+	d.numa_mem[0] = 3ULL << 30;
+	build(&d, &a);
+	t = table(a.srat, "SRAT");
+	assert_int_equal(rd32(t + 4), 48 + 16 + 2 * 40);
+	check_srat_mem(t + 64, 0, 0, 2ULL << 30);
+	check_srat_mem(t + 104, 0, 4ULL << 30, 1ULL << 30);
+	assert_int_equal(rd64(table(a.slit, "SLIT") + 36), 1);
+
+	/* Without -n: neither table. */
+	desc_default(&d, 4);
+	build(&d, &a);
+	assert_int_equal(a.srat, 0);
+	assert_int_equal(a.slit, 0);
+
+	/* Inconsistent descriptions are refused. */
+	desc_numa(&d);
+	d.numa_mem[1] += 4096;			/* more than the RAM */
+	assert_int_equal(platform_build(buf, sizeof(buf), BASE, &d, &a),
+	    -EINVAL);
+	desc_numa(&d);
+	d.cpu_domain[3] = 2;			/* no such domain */
+	assert_int_equal(platform_build(buf, sizeof(buf), BASE, &d, &a),
+	    -EINVAL);
+	desc_numa(&d);
+	d.numa_mem[0] += d.numa_mem[1];
+	d.numa_mem[1] = 0;			/* a domain without RAM */
+	assert_int_equal(platform_build(buf, sizeof(buf), BASE, &d, &a),
+	    -EINVAL);
+	desc_numa(&d);
+	d.ndomains = PLATFORM_MAX_DOMAINS + 1;
+	assert_int_equal(platform_build(buf, sizeof(buf), BASE, &d, &a),
+	    -EINVAL);
+}
+
 static bool
 have_iasl(void)
 {
@@ -885,6 +1003,20 @@ test_iasl(void **state)
 		"EisaId (\"PNP0103\")", "0xFED00000,", "Device (MRES)",
 		"0xE0000000,",
 	};
+	static const char *const want_srat[] = {
+		"Processor Local APIC/SAPIC Affinity", "Memory Affinity",
+		"Base Address : 0000000100000000",
+		"Address Length : 0000000020000000",
+		"Base Address : 0000000120000000",
+		"Proximity Domain : 00000001",
+	};
+	static const char *const want_fwcf[] = {
+		"Device (FWCF)", "Name (_HID, \"QEMU0002\")",
+		"Name (_STA, 0x0B)", "0x0510,", "0x0C,",
+	};
+	static const char *const want_slit[] = {
+		"Localities : 0000000000000002", "0A 14", "14 0A",
+	};
 	struct platform_desc d;
 	struct platform_addrs a;
 	char dir[] = "/tmp/lhyve-acpi-XXXXXX";
@@ -935,6 +1067,33 @@ test_iasl(void **state)
 	free(text);
 	buf[a.hpet - BASE + 9] = saved;
 
+	/* -n: SRAT and SLIT as iasl decodes them. */
+	desc_numa(&d);
+	build(&d, &a);
+	text = iasl_disasm(a.srat, true);
+	for (i = 0; i < sizeof(want_srat) / sizeof(want_srat[0]); i++)
+		if (strstr(text, want_srat[i]) == NULL)
+			fail_msg("SRAT lacks \"%s\":\n%s", want_srat[i], text);
+	free(text);
+	text = iasl_disasm(a.slit, true);
+	for (i = 0; i < sizeof(want_slit) / sizeof(want_slit[0]); i++)
+		if (strstr(text, want_slit[i]) == NULL)
+			fail_msg("SLIT lacks \"%s\":\n%s", want_slit[i], text);
+	free(text);
+	/* -f: the fw_cfg device in the DSDT, and it compiles back. */
+	d.fwcfg = true;
+	build(&d, &a);
+	text = iasl_disasm(a.dsdt, true);
+	for (i = 0; i < sizeof(want_fwcf) / sizeof(want_fwcf[0]); i++)
+		if (strstr(text, want_fwcf[i]) == NULL)
+			fail_msg("DSDT lacks \"%s\":\n%s", want_fwcf[i], text);
+	free(text);
+	out = run("iasl -p redsdt DSDT.dsl");
+	assert_non_null(out);
+	if (strstr(out, "0 Errors, 0 Warnings, 0 Remarks") == NULL)
+		fail_msg("iasl DSDT.dsl (FWCF):\n%s", out);
+	free(out);
+
 	assert_int_equal(system("rm -f *.dat *.dsl *.aml iasl.out"), 0);
 	assert_int_equal(chdir(cwd), 0);
 	assert_int_equal(rmdir(dir), 0);
@@ -959,6 +1118,7 @@ main(void)
 		cmocka_unit_test(test_hpet_mcfg),
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_bad_desc),
+		cmocka_unit_test(test_srat_slit),
 		cmocka_unit_test(test_iasl),
 	};
 

@@ -611,6 +611,206 @@ test_exit_failures(void **state)
 	free(f);
 }
 
+/* ---- -G: KVM_SET_GUEST_DEBUG and KVM_EXIT_DEBUG (kvm_debug.c) ---- */
+
+static void
+test_guestdbg_control(void **state)
+{
+	bool caps[VM_CAP_MAX] = { false };
+
+	assert_int_equal(kvm_guestdbg_control(caps, 0), 0);
+	caps[VM_CAP_HALT_EXIT] = true;
+	assert_int_equal(kvm_guestdbg_control(caps, 0), 0);
+	caps[VM_CAP_BPT_EXIT] = true;
+	assert_int_equal(kvm_guestdbg_control(caps, 0), 0x10001);
+	caps[VM_CAP_MTRAP_EXIT] = true;
+	assert_int_equal(kvm_guestdbg_control(caps, 0), 0x10003);
+	/* interrupts held while stepping where KVM can (GUEST_DEBUG2) */
+	assert_int_equal(kvm_guestdbg_control(caps, 0x1f0003), 0x110003);
+	caps[VM_CAP_BPT_EXIT] = false;
+	assert_int_equal(kvm_guestdbg_control(caps, 0x1f0003), 0x100003);
+	assert_int_equal(kvm_guestdbg_control(caps, 0x0f0003), 0x3);
+}
+
+static void
+test_debug_caps(void **state)
+{
+	struct fake *f = mkfake(1);
+	struct kvm_vcpu_sc *sc = &f->sc[0];
+	int v = -1;
+
+	/* a KVM without KVM_CAP_SET_GUEST_DEBUG: -G is refused */
+	assert_int_equal(kvm_dbg_get_capability(&f->vcpu[0], VM_CAP_BPT_EXIT,
+	    &v), -ENOTSUP);
+	assert_int_equal(kvm_dbg_set_capability(&f->vcpu[0],
+	    VM_CAP_MTRAP_EXIT, 1), -ENOTSUP);
+	assert_int_equal(v, -1);
+	f->vm.guestdbg = true;
+	assert_int_equal(kvm_dbg_get_capability(&f->vcpu[0], VM_CAP_BPT_EXIT,
+	    &v), 0);
+	assert_int_equal(v, 0);
+	/* set from gdb's thread: remembered, applied before KVM_RUN */
+	assert_int_equal(kvm_dbg_set_capability(&f->vcpu[0], VM_CAP_BPT_EXIT,
+	    7), 0);
+	assert_true(sc->caps[VM_CAP_BPT_EXIT]);
+	assert_true(atomic_load(&sc->dbg_dirty));
+	assert_int_equal(kvm_dbg_get_capability(&f->vcpu[0], VM_CAP_BPT_EXIT,
+	    &v), 0);
+	assert_int_equal(v, 1);
+	/* nothing to change: no ioctl (fd is -1), the flag is consumed */
+	sc->caps[VM_CAP_BPT_EXIT] = false;
+	assert_int_equal(kvm_guestdbg_apply(sc, 0, true), 0);
+	assert_false(atomic_load(&sc->dbg_dirty));
+	/* a change reaches KVM_SET_GUEST_DEBUG: here EBADF, reported */
+	sc->caps[VM_CAP_MTRAP_EXIT] = true;
+	atomic_store(&sc->dbg_dirty, true);
+	assert_int_equal(kvm_guestdbg_apply(sc, 0, false), -EBADF);
+	assert_int_equal(sc->dbg_control, 0);
+	free(f);
+}
+
+static void
+test_exit_debug_bp(void **state)
+{
+	struct fake *f = mkfake(1);
+	struct kvm_vcpu_sc *sc = &f->sc[0];
+	struct kvm_run *run = mkrun(KVM_EXIT_DEBUG);
+	struct vm_exit vme;
+
+	/* INT3 at 0xffffffff801000e2 (gdbtest's gdb_bp), intercepted */
+	sc->regs_valid = true;
+	sc->regs.rip = 0xffffffff801000e2ULL;
+	run->debug.arch.exception = 3;
+	run->debug.arch.pc = 0xffffffff801000e2ULL;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_BPT);
+	assert_int_equal(vme.rip, 0xffffffff801000e2ULL);
+	assert_int_equal(vme.inst_length, 1);
+	assert_true(sc->bpt_valid);
+	assert_int_equal(sc->bpt_rip, 0xffffffff801000e2ULL);
+
+	/* the guest's own INT3: gdb.c moves RIP past it and injects #BP;
+	 * KVM adds the INT3's length itself, so RIP goes back on it */
+	sc->regs.rip += 1;
+	kvm_dbg_soft_exception(sc, 6);
+	assert_int_equal(sc->regs.rip, 0xffffffff801000e3ULL);
+	assert_false(sc->regs_dirty);
+	kvm_dbg_soft_exception(sc, 3);
+	assert_int_equal(sc->regs.rip, 0xffffffff801000e2ULL);
+	assert_true(sc->regs_dirty);
+	/* RIP moved elsewhere by gdb: left alone */
+	sc->regs.rip = 0x1000;
+	sc->regs_dirty = false;
+	kvm_dbg_soft_exception(sc, 3);
+	assert_int_equal(sc->regs.rip, 0x1000);
+	assert_false(sc->regs_dirty);
+
+	/* real mode: without the register cache, debug.arch.pc (CS.base +
+	 * IP) is all there is */
+	sc->regs_valid = false;
+	run->debug.arch.pc = 0xf0123;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_BPT);
+	assert_int_equal(vme.rip, 0xf0123);
+	assert_int_equal(handler_calls, 0);
+	free(run);
+	free(f);
+}
+
+static void
+test_exit_debug_step(void **state)
+{
+	struct fake *f = mkfake(1);
+	struct kvm_vcpu_sc *sc = &f->sc[0];
+	struct kvm_run *run = mkrun(KVM_EXIT_DEBUG);
+	struct vm_exit vme;
+
+	sc->regs_valid = true;
+	sc->regs.rip = 0x100011;
+	run->debug.arch.exception = 1;
+	run->debug.arch.dr6 = 0xffff4ff0;	/* BS */
+	run->debug.arch.pc = 0x100011;
+	/* a step exit that comes after stepping was turned off: run on */
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RESUME);
+	sc->caps[VM_CAP_MTRAP_EXIT] = true;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_MTRAP);
+	assert_int_equal(vme.rip, 0x100011);
+	assert_false(sc->bpt_valid);
+	/* the guest's own #DB while stepping ends the step too */
+	run->debug.arch.dr6 = 0xffff0ff1;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_MTRAP);
+	/* ... and without stepping it was never asked for: exit 4 */
+	sc->caps[VM_CAP_MTRAP_EXIT] = false;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_INST_EMUL);
+	assert_string_equal(vme.u.inst_emul.why, "KVM_EXIT_DEBUG with "
+	    "exception 1 (dr6 0xffff0ff1), which lhyve did not ask for");
+	run->debug.arch.exception = 6;
+	run->debug.arch.dr6 = 0;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_string_equal(vme.u.inst_emul.why, "KVM_EXIT_DEBUG with "
+	    "exception 6 (dr6 0x0), which lhyve did not ask for");
+	assert_int_equal(handler_calls, 0);
+	free(run);
+	free(f);
+}
+
+/* Recorded on kvm_pvm: KVM's emulator gives up on gdb's INT3 (F1). */
+static void
+test_exit_emul_int3(void **state)
+{
+	struct fake *f = mkfake(1);
+	struct kvm_vcpu_sc *sc = &f->sc[0];
+	struct kvm_run *run = mkrun(KVM_EXIT_INTERNAL_ERROR);
+	struct vm_exit vme;
+
+	sc->regs_valid = true;
+	sc->regs.rip = 0x1000a2;
+	run->internal.suberror = KVM_INTERNAL_ERROR_EMULATION;
+	run->emulation_failure.flags =
+	    KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES;
+	run->emulation_failure.insn_size = 15;
+	memcpy(run->emulation_failure.insn_bytes,
+	    "\xcc\xb8\x10\x00\x8e\xd8\x8e\xc0\x8e\xd0\x48\xb8\x00\x00\x00", 15);
+	/* without -G's breakpoints it stays KVM's failure (exit 4) */
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_INST_EMUL);
+	assert_int_equal(vme.u.inst_emul.bytes[0], 0xcc);
+	/* with them, it is the breakpoint exit; no #BP was intercepted,
+	 * so a reinjected #BP keeps gdb.c's RIP */
+	sc->caps[VM_CAP_BPT_EXIT] = true;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_BPT);
+	assert_int_equal(vme.rip, 0x1000a2);
+	assert_int_equal(vme.inst_length, 1);
+	assert_false(sc->bpt_valid);
+	/* INT 0x80 (cd 80) or a failure without the bytes: KVM's failure */
+	run->emulation_failure.insn_bytes[0] = 0xcd;
+	run->emulation_failure.insn_bytes[1] = 0x80;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_INST_EMUL);
+	run->emulation_failure.insn_bytes[0] = 0xcc;
+	run->emulation_failure.flags = 0;
+	assert_int_equal(kvm_exit_translate(&f->vcpu[0], run, &vme),
+	    KVM_XL_RETURN);
+	assert_int_equal(vme.exitcode, VM_EXITCODE_INST_EMUL);
+	assert_int_equal(handler_calls, 0);
+	free(run);
+	free(f);
+}
+
 static void
 test_seg_access(void **state)
 {
@@ -650,6 +850,11 @@ main(void)
 		cmocka_unit_test(test_exit_shutdown_events),
 		cmocka_unit_test(test_exit_failures),
 		cmocka_unit_test(test_seg_access),
+		cmocka_unit_test(test_guestdbg_control),
+		cmocka_unit_test(test_debug_caps),
+		cmocka_unit_test(test_exit_debug_bp),
+		cmocka_unit_test(test_exit_debug_step),
+		cmocka_unit_test(test_exit_emul_int3),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -350,6 +350,43 @@ static H(h_xadd)
 	return (emu_next(cpu, op));
 }
 
+/*
+ * One host compare-and-swap on a fast-path mref: the value memory held
+ * when the CAS ran, i.e. exp on success.  The guest must see exactly that
+ * value: re-reading after a failed CAS could find exp put back by another
+ * vCPU meanwhile, and the guest would take ZF=1 for a CAS that wrote
+ * nothing (two owners of one lock: a Linux rwsem count went to -1 that
+ * way and hung the guest).
+ */
+static uint64_t
+cas_seen(const struct emu_mref *m, uint64_t exp, uint64_t nv)
+{
+	switch (m->size) {
+	case 1: {
+		uint8_t o = exp;
+		__atomic_compare_exchange_n((uint8_t *)m->p, &o, (uint8_t)nv,
+		    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return (o);
+	}
+	case 2: {
+		uint16_t o = exp;
+		__atomic_compare_exchange_n((uint16_t *)m->p, &o, (uint16_t)nv,
+		    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return (o);
+	}
+	case 4: {
+		uint32_t o = exp;
+		__atomic_compare_exchange_n((uint32_t *)m->p, &o, (uint32_t)nv,
+		    false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+		return (o);
+	}
+	}
+	uint64_t o = exp;
+	__atomic_compare_exchange_n((uint64_t *)m->p, &o, nv, false,
+	    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+	return (o);
+}
+
 static H(h_cmpxchg)
 {
 	int sz = op->size;
@@ -366,12 +403,7 @@ static H(h_cmpxchg)
 		if (op->i.lock)
 			emu_mref_lock(cpu, &mr);
 		if (op->i.lock && mr.p != NULL) {
-			if (emu_mref_cas(&mr, a, s))
-				d = a;
-			else
-				d = emu_ld(mr.p, sz);
-			/* XXX: the re-read may see a newer value than the
-			 * failed CAS did; harmless for lock-free guests */
+			d = cas_seen(&mr, a, s);
 		} else {
 			d = emu_mref_read(cpu, &mr);
 			/* the destination is always written (SDM) */
@@ -464,8 +496,8 @@ static H(h_cmpxchg8b)
 		if (op->i.lock)
 			emu_mref_lock(cpu, &mr);
 		if (op->i.lock && mr.p != NULL) {
-			eq = emu_mref_cas(&mr, exp, nv);
-			cur = eq ? exp : emu_ld(mr.p, 8);
+			cur = cas_seen(&mr, exp, nv);
+			eq = cur == exp;
 		} else {
 			cur = emu_mref_read(cpu, &mr);
 			eq = cur == exp;

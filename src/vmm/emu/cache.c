@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "vmm/emu/cpu.h"
+#include "vmm/emu/emu_debug.h"
 
 #define BLOCK_BYTES(n)	(sizeof(struct emu_block) + \
 			    ((n) + 1) * sizeof(struct emu_op))
@@ -40,6 +41,29 @@ emu_cache_flush(struct emu_cpu *cpu)
 	memset(cpu->hash, 0, sizeof(cpu->hash));
 	cpu->arena_used = 0;
 	cpu->chain_gen++;	/* every link pointed into the arena */
+	cpu->cur_block = NULL;
+}
+
+/*
+ * The run loop tests no flag between the ops of a block.  When an
+ * instruction of the running block writes to the block's own page (or a
+ * LOCK'd write does), the rest of the block may be old code: every op of
+ * the block becomes a terminator, so the loop leaves it after the
+ * current instruction and the next lookup decodes the page again.  The
+ * block is stale (its page version moved), so no path will run it again
+ * (links, the jump cache and the hash all check the version).
+ */
+void
+emu_block_stale(struct emu_cpu *cpu)
+{
+	struct emu_block *b = cpu->cur_block;
+
+	cpu->stop = true;		/* the trace loop still tests it */
+	if (b == NULL || b->pinfo == NULL ||
+	    atomic_load_explicit(b->pinfo, memory_order_relaxed) == b->pver)
+		return;
+	for (int k = 0; k < b->nops; k++)
+		b->ops[k].fn = emu_h_end;
 }
 
 static inline unsigned
@@ -100,6 +124,28 @@ cross_block(struct emu_cpu *cpu, uint64_t la, const uint8_t *p, int n1,
 	return (b);
 }
 
+/*
+ * A page became code: every vCPU must drop its fast write TLB entries
+ * before its next block (an alias mapping may point at the page).  This
+ * one does it now; the others see code_gen move in their between-block
+ * slow path, which intr_req sends them to (emu_backend.c).
+ */
+static void
+code_gen_bump(struct emu_cpu *cpu)
+{
+	struct vmctx *ctx = cpu->ctx;
+
+	atomic_fetch_add(&cpu->vm->code_gen, 1);
+	cpu->seen_code_gen = atomic_load(&cpu->vm->code_gen);
+	emu_tlb_flush_write(cpu);
+	for (int i = 0; i < VM_MAXCPU; i++) {
+		struct vcpu *v = ctx->vcpu[i];
+		if (v != NULL && v->backend != NULL && v->backend != cpu)
+			atomic_store(&((struct emu_cpu *)v->backend)->intr_req,
+			    1);
+	}
+}
+
 static struct emu_block *
 fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
     int mode, unsigned h)
@@ -126,7 +172,7 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 	 */
 	old = atomic_fetch_or(pi, EMU_PI_CODE);
 	if (!(old & EMU_PI_CODE))
-		atomic_fetch_add(&cpu->vm->code_gen, 1);
+		code_gen_bump(cpu);
 	b->pinfo = pi;
 	b->pver = old | EMU_PI_CODE;
 	b->gpa = gpa;
@@ -177,6 +223,9 @@ cs_limit(struct emu_cpu *cpu, struct emu_block *b)
 	uint64_t lim = cpu->seg[EMU_CS].limit, end = cpu->rip;
 	struct emu_block *s = &cpu->scratch.b;
 
+	/* single-step (gdb): one instruction, then VM_EXITCODE_MTRAP */
+	if (unlikely(cpu->caps[VM_CAP_MTRAP_EXIT]))
+		return (emu_dbg_step_block(cpu, b));
 	if (cpu->long64 || lim - cpu->rip >= 15 * EMU_BLOCK_MAXOPS)
 		return (b);
 	for (int k = 0; k < b->nops; k++) {

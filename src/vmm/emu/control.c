@@ -4,10 +4,13 @@
  * LOOP/JCXZ, far JMP/CALL/RET, IRET/IRETD/IRETQ and INT n/INT3/INTO/INT1.
  * Every handler here ends its block.  Far transfers load CS from the
  * GDT/LDT with the basic checks of SDM vol. 2 ("JMP", "CALL", "RET",
- * "IRET"); call gates, task switches and virtual-8086 returns are not
- * implemented yet (XXX, the full system-architecture issue).
+ * "IRET"), call gates here, task switches in task.c; virtual-8086
+ * returns are not implemented yet (XXX).  The new RIP is checked against
+ * the new CS before any state changes (#GP(0), nothing committed).
  */
 #include "vmm/emu/ops.h"
+#include "vmm/emu/emu_debug.h"
+#include "vmm/emu/task.h"
 
 static inline uint64_t
 next_rip(struct emu_cpu *cpu, const struct emu_op *op)
@@ -284,9 +287,20 @@ call_gate(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
 }
 
 /*
+ * Real mode and virtual-8086 mode: a far transfer keeps the cached CS
+ * limit, so the new IP is checked against it before CS changes (SDM
+ * vol. 2 "JMP", "CALL", "RET", "IRET": #GP(0), no state change).
+ */
+static void
+check_real_target(struct emu_cpu *cpu, uint64_t ip, int osz)
+{
+	if ((ip & emu_mask(osz)) > cpu->seg[EMU_CS].limit)
+		emu_fault(cpu, EXC_GP, 0);
+}
+
+/*
  * Far JMP/CALL (SDM vol. 2 "JMP", "CALL"): real mode, a code segment, a
- * call gate; a TSS or task gate would be a task switch (XXX: not
- * implemented, #UD counted as unimplemented); a busy TSS is #GP.
+ * call gate, or a TSS / task gate: a task switch (task.c).
  */
 static const struct emu_op *
 far_xfer(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
@@ -297,6 +311,7 @@ far_xfer(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
 
 	off &= emu_mask(osz);
 	if (!prot(cpu)) {
+		check_real_target(cpu, off, osz);
 		if (call)
 			push_ret(cpu, osz, cpu->rip + op->i.len);
 		emu_seg_real(cpu, EMU_CS, sel);
@@ -319,11 +334,12 @@ far_xfer(struct emu_cpu *cpu, const struct emu_op *op, uint16_t sel,
 	case 0xc:
 		return (call_gate(cpu, op, sel, d, call));
 	case 0x1:
+	case 0x3:
 	case 0x5:
 	case 0x9:
-		if (cpu->efer & EFER_LMA)
-			emu_fault(cpu, EXC_GP, sel & 0xfffc);
-		emu_unimpl(cpu);	/* XXX: task switch */
+	case 0xb:
+		emu_task_far(cpu, sel, d, call, cpu->rip + op->i.len);
+		return (NULL);
 	}
 	emu_fault(cpu, EXC_GP, sel & 0xfffc);
 }
@@ -477,12 +493,15 @@ static H(h_ret_far)
 	int rpl = sel & 3;
 
 	if (!prot(cpu)) {
+		check_real_target(cpu, ip, osz);
 		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 2 * osz + imm) & m);
 		emu_seg_real(cpu, EMU_CS, sel);
 		return (emu_branch(cpu, ip, osz));
 	}
 	d = ret_target(cpu, sel);
+	ip &= emu_mask(osz);
 	if (rpl == cpu->cpl) {
+		check_target(cpu, d, ip);
 		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 2 * osz + imm) & m);
 		emu_load_cs_desc(cpu, sel, d, rpl);
 		return (emu_branch(cpu, ip, osz));
@@ -496,6 +515,7 @@ static H(h_ret_far)
 		bool to64 = (cpu->efer & EFER_LMA) && (d & (1ULL << 53));
 
 		sd = ret_ss(cpu, nss, rpl, to64);
+		check_target(cpu, d, ip);
 		emu_load_cs_desc(cpu, sel, d, rpl);
 		load_ss_ret(cpu, nss, sd);
 		m = emu_sp_mask(cpu);
@@ -522,6 +542,7 @@ static H(h_iret)
 
 	if (!prot(cpu)) {
 		/* real mode; XXX: virtual-8086 IRET with IOPL < 3 */
+		check_real_target(cpu, ip, osz);
 		cpu->r[R_SP] = (cpu->r[R_SP] & ~m) | ((sp + 3 * osz) & m);
 		emu_seg_real(cpu, EMU_CS, sel);
 		if (osz == 2)
@@ -533,9 +554,13 @@ static H(h_iret)
 		return (emu_branch(cpu, ip, osz));
 	}
 	if (cur & FL_NT) {
+		/* a nested task returns through its TSS's back link; long
+		 * mode has no task switching (SDM vol. 2 "IRET") */
 		if (lma)
 			emu_fault(cpu, EXC_GP, 0);
-		emu_unimpl(cpu);	/* XXX: task return */
+		emu_task_iret(cpu, next_rip(cpu, op));
+		cpu->nmi_blocked = false;
+		return (NULL);
 	}
 	if (!lma && (fl & FL_VM) && cpu->cpl == 0)
 		emu_unimpl(cpu);	/* XXX: return to virtual-8086 mode */
@@ -549,6 +574,8 @@ static H(h_iret)
 		nss = emu_read(cpu, EMU_SS, (sp + 4 * osz) & m, 2);
 		sd = ret_ss(cpu, nss, rpl, to64);
 	}
+	ip &= emu_mask(osz);
+	check_target(cpu, d, ip);
 
 	/* which flags may change, by the CPL we return *from* */
 	chg = FL_ARITH | FL_TF | FL_DF | FL_NT | FL_RF | FL_AC | FL_ID;
@@ -586,7 +613,13 @@ soft_int(struct emu_cpu *cpu, const struct emu_op *op, int vec, bool soft)
 }
 
 static H(h_int) { return (soft_int(cpu, op, op->i.imm & 0xff, true)); }
-static H(h_int3) { return (soft_int(cpu, op, EXC_BP, true)); }
+static H(h_int3)
+{
+	/* a debugger's breakpoint (gdb): exit instead of raising #BP */
+	if (unlikely(cpu->caps[VM_CAP_BPT_EXIT]))
+		emu_dbg_bpt(cpu, op);
+	return (soft_int(cpu, op, EXC_BP, true));
+}
 static H(h_int1) { return (soft_int(cpu, op, EXC_DB, false)); }
 
 static H(h_into)

@@ -148,7 +148,9 @@ struct emu_op {
 /*
  * A block's remembered successor (block chaining): valid while the vCPU's
  * chain_gen (bumped by anything that changes linear->physical translation,
- * CS, the mode or the cache) is unchanged and the successor is not stale.
+ * the decode mode, CS outside 64-bit mode, or the cache) is unchanged, in
+ * the same TLB class (gen = chain_gen << 1 | CPL 3), and the successor is
+ * not stale.
  */
 struct emu_link {
 	uint64_t la;		/* linear address it was entered at */
@@ -312,8 +314,10 @@ struct emu_cpu {
 	struct vmctx *ctx;
 	struct emu_vm *vm;
 	jmp_buf jb;
-	bool stop;		/* leave the current block after this op */
-	const struct emu_op *cur_op;
+	bool stop;		/* trace loop: leave the block after this op */
+	const struct emu_op *cur_op;	/* trace loop: the op running */
+	struct emu_block *cur_block;	/* the block running (or last run) */
+	uint64_t insns;		/* executed, not yet in stats[VMST_INSNS] */
 	int exc_vec;		/* exception to deliver after a longjmp */
 	uint32_t exc_err;
 	bool exc_has_err;
@@ -601,6 +605,10 @@ void emu_tss_stack(struct emu_cpu *cpu, int dpl, uint32_t ext, uint16_t *ss,
 uint64_t emu_check_new_ss(struct emu_cpu *cpu, uint16_t sel, int cpl,
     uint32_t ext);
 bool emu_seg_fits(uint64_t d, uint64_t off, int size);
+bool emu_segreg_fits(const struct emu_segreg *s, uint64_t off, int size);
+uint64_t emu_read_desc_ext(struct emu_cpu *cpu, uint16_t sel, int vec,
+    uint32_t ext);
+void emu_desc_set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d);
 
 /* ---- MMU (mmu.c) ---- */
 #define ACC_R	0
@@ -992,6 +1000,8 @@ struct emu_opdesc {
 
 /* Pick the handler for a decoded instruction and fill in op. */
 int emu_op_setup(struct emu_cpu *cpu, struct emu_op *op, int mode);
+/* hot.c: a specialised handler for a 64-bit op, or NULL */
+emu_handler_t emu_hot_pick(struct emu_op *op);
 
 /* handlers shared across files */
 const struct emu_op *emu_h_ud(struct emu_cpu *, const struct emu_op *);
@@ -1005,6 +1015,11 @@ void emu_cache_fini(struct emu_cpu *cpu);
 void emu_cache_flush(struct emu_cpu *cpu);
 /* The block at linear address la = CS:RIP (may fault on the fetch). */
 struct emu_block *emu_cache_lookup(struct emu_cpu *cpu, uint64_t la);
+/*
+ * This vCPU wrote to a page holding decoded code: if that made the
+ * running block stale, end it after the current instruction.
+ */
+void emu_block_stale(struct emu_cpu *cpu);
 
 /* Linear address of CS:RIP, with the canonical or CS limit check. */
 static inline uint64_t

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "vmm/emu/cpu.h"
+#include "vmm/emu/emu_debug.h"
 #include "vmm/emu/intr.h"
 #include "vmm/emu/trace.h"
 #include "vmm/emu/vatpit.h"
@@ -276,37 +277,46 @@ halt_wait(struct emu_cpu *cpu)
 	emu_excl_enter(cpu);
 }
 
-/* The block to run at la: a link of the previous block, else the cache. */
+/*
+ * The block to run at la: a link of the previous block, else the jump
+ * cache, else the hash (cache.c).  prev is NULL when the last block may
+ * not be linked (scratch, or chain_gen moved while it ran).
+ */
 static inline struct emu_block *
-next_block(struct emu_cpu *cpu, struct emu_block *prev, uint32_t prevgen,
-    uint64_t la)
+next_block(struct emu_cpu *cpu, struct emu_block *prev, uint64_t la)
 {
-	uint32_t gen = cpu->chain_gen;
+	/*
+	 * A link or jump-cache entry holds for one TLB class (CPL 3 or
+	 * not): the same linear address may translate differently, or
+	 * fault, in the other, and CPL changes do not bump chain_gen.
+	 */
+	uint32_t raw = cpu->chain_gen, gen = raw << 1 | (cpu->cpl == 3);
 	struct emu_block *b;
 	struct emu_link *j;
 
-	if (prev != NULL && prevgen == gen) {
+	if (prev != NULL) {
 		for (int k = 0; k < 2; k++) {
 			struct emu_link *l = &prev->link[k];
-			if (l->la == la && l->gen == gen && l->b != NULL &&
-			    atomic_load_explicit(l->b->pinfo,
-			    memory_order_relaxed) == l->b->pver)
-				return (l->b);
+			b = l->b;
+			if (l->la == la && l->gen == gen && b != NULL &&
+			    atomic_load_explicit(b->pinfo,
+			    memory_order_relaxed) == b->pver)
+				return (b);
 		}
 	}
 	j = &cpu->jc[(la ^ (la >> EMU_JC_BITS) ^ (la >> 2 * EMU_JC_BITS)) &
 	    (EMU_JC_SIZE - 1)];
-	if (j->la == la && j->gen == gen && j->b != NULL &&
-	    atomic_load_explicit(j->b->pinfo, memory_order_relaxed) ==
-	    j->b->pver)
-		return (j->b);
+	b = j->b;
+	if (j->la == la && j->gen == gen && b != NULL &&
+	    atomic_load_explicit(b->pinfo, memory_order_relaxed) == b->pver)
+		return (b);
 	b = emu_cache_lookup(cpu, la);
 	/* remember unless the lookup flushed the cache or this is scratch */
-	if (cpu->chain_gen == gen && b->pinfo != NULL) {
+	if (cpu->chain_gen == raw && b->pinfo != NULL) {
 		j->la = la;
 		j->gen = gen;
 		j->b = b;
-		if (prev != NULL && prevgen == gen) {
+		if (prev != NULL) {
 			struct emu_link *l = &prev->link[prev->link_next];
 			prev->link_next ^= 1;
 			l->la = la;
@@ -317,76 +327,122 @@ next_block(struct emu_cpu *cpu, struct emu_block *prev, uint32_t prevgen,
 	return (b);
 }
 
-/* Run blocks until something must leave vm_run; returns with vme set. */
+/*
+ * Another vCPU (or this one) decoded code from a page for the first time:
+ * its fast write TLB entries for that page must go (writes to a code page
+ * take the slow path, which invalidates).  cache.c sets intr_req on the
+ * other vCPUs when it bumps code_gen, so this runs behind the one test.
+ */
 static void
-run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
+code_gen_check(struct emu_cpu *cpu)
 {
-	struct vmctx *ctx = cpu->ctx;
-	struct emu_vm *vm = cpu->vm;
-	struct emu_block *prev = NULL;
-	uint32_t prevgen = 0;
+	uint32_t gen = atomic_load_explicit(&cpu->vm->code_gen,
+	    memory_order_acquire);
+
+	if (gen != cpu->seen_code_gen) {
+		cpu->seen_code_gen = gen;
+		emu_tlb_flush_write(cpu);
+	}
+}
+
+/*
+ * The between-block checks behind run_blocks' one test, in order: a
+ * pending exit, a VM suspend, a kick, interrupts, HLT / wait-for-SIPI.
+ * Returns false when vm_run must return (vme set).
+ */
+static bool
+attention(struct emu_cpu *cpu, struct vm_exit *vme)
+{
 	int how;
 
 	for (;;) {
-		struct emu_block *b;
-		const struct emu_op *op;
-		uint32_t gen;
-
 		if (unlikely(cpu->exit_pending)) {
 			cpu->exit_pending = false;
 			*vme = cpu->exit_vme;
-			return;
+			return (false);
 		}
-		how = atomic_load_explicit(&ctx->suspend, memory_order_relaxed);
-		if (unlikely(how != VM_SUSPEND_NONE)) {
+		how = atomic_load_explicit(&cpu->ctx->suspend,
+		    memory_order_relaxed);
+		if (how != VM_SUSPEND_NONE) {
 			if (unlikely(emu_trace_mask))
 				emu_trace_suspend(cpu, how);
 			vme->exitcode = VM_EXITCODE_SUSPENDED;
 			vme->u.suspended.how = how;
 			atomic_store(&cpu->kick, 0);
-			return;
+			return (false);
 		}
-		if (unlikely(atomic_load_explicit(&cpu->kick,
-		    memory_order_relaxed))) {
+		if (atomic_load_explicit(&cpu->kick, memory_order_relaxed)) {
 			atomic_store(&cpu->kick, 0);
 			vme->exitcode = VM_EXITCODE_DEBUG;
-			return;
+			return (false);
 		}
-		/* interrupts: one relaxed load unless one is waiting for IF */
-		if (unlikely(atomic_load_explicit(&cpu->intr_req,
-		    memory_order_relaxed) ||
-		    (cpu->intr_wait && (cpu->rflags & FL_IF)))) {
+		code_gen_check(cpu);
+		/* interrupts: intr_req, or one waiting for IF */
+		if (atomic_load_explicit(&cpu->intr_req,
+		    memory_order_relaxed) || (cpu->intr_wait &&
+		    (cpu->rflags & FL_IF)))
 			emu_intr_check(cpu);
-			prev = NULL;
-		}
-		if (unlikely(cpu->halted || atomic_load_explicit(
-		    &cpu->run_state, memory_order_relaxed) == EMU_RS_WAITSIPI)) {
-			halt_wait(cpu);
-			prev = NULL;
-			continue;
-		}
+		if (!cpu->halted && atomic_load_explicit(&cpu->run_state,
+		    memory_order_relaxed) != EMU_RS_WAITSIPI)
+			return (true);
+		halt_wait(cpu);
+	}
+}
 
-		b = next_block(cpu, prev, prevgen, emu_fetch_la(cpu));
-		gen = atomic_load_explicit(&vm->code_gen,
-		    memory_order_acquire);
-		if (unlikely(gen != cpu->seen_code_gen)) {
-			/* some page became code: its writes must go slow */
-			cpu->seen_code_gen = gen;
-			emu_tlb_flush_write(cpu);
+/* Run blocks until something must leave vm_run; returns with vme set. */
+static void
+run_blocks(struct emu_cpu *cpu, struct vm_exit *vme)
+{
+	struct emu_block *prev = NULL;
+
+	/* the first time through, look at everything */
+	goto slow;
+	for (;;) {
+		struct emu_block *b;
+		const struct emu_op *op, *last;
+		uint32_t gen;
+
+		/*
+		 * Between blocks, one test of the flags that other threads
+		 * and the exit paths set; everything else is behind it.  A
+		 * suspend always comes with a kick (vm_suspend kicks every
+		 * vCPU after setting ctx->suspend); wait-for-SIPI is only
+		 * entered behind the test (emu_intr_check) and left in it.
+		 */
+		if (unlikely((atomic_load_explicit(&cpu->kick,
+		    memory_order_relaxed) | atomic_load_explicit(&cpu->intr_req,
+		    memory_order_relaxed)) != 0 || (cpu->exit_pending |
+		    cpu->halted | cpu->intr_wait))) {
+slow:
+			if (!attention(cpu, vme))
+				return;
+			prev = NULL;
 		}
-		prev = b->pinfo != NULL ? b : NULL;
-		prevgen = cpu->chain_gen;
-		cpu->stop = false;
+		gen = cpu->chain_gen;
+		b = next_block(cpu, prev, emu_fetch_la(cpu));
+		cpu->cur_block = b;
 		op = b->ops;
-		if (unlikely(emu_trace_mask & EMU_TR_INSN))
-			op = emu_trace_run(cpu, b, op);
-		else do {
-			cpu->cur_op = op;
-			op = op->fn(cpu, op);
-		} while (op != NULL && !cpu->stop);
-		cpu->vcpu->stats[VMST_INSNS] += cpu->cur_op - b->ops + 1;
+		if (unlikely(emu_trace_mask & EMU_TR_INSN)) {
+			cpu->stop = false;
+			emu_trace_run(cpu, b, op);
+			last = cpu->cur_op;
+		} else {
+			/*
+			 * The dispatch loop: nothing but the handler calls.
+			 * A write that makes this block stale (self-modifying
+			 * code) turns its ops into terminators instead
+			 * (emu_block_stale), so no flag is tested per op.
+			 */
+			do {
+				last = op;
+				op = op->fn(cpu, op);
+			} while (op != NULL);
+		}
+		cpu->insns += last - b->ops + 1;
+		/* link from b only if nothing moved chain_gen meanwhile */
+		prev = b->pinfo != NULL && gen == cpu->chain_gen ? b : NULL;
 		/* STI/MOV SS shadow: over once an instruction follows it */
-		if (unlikely(cpu->intr_shadow) && cpu->cur_op != cpu->shadow_op)
+		if (unlikely(cpu->intr_shadow) && last != cpu->shadow_op)
 			cpu->intr_shadow = 0;
 	}
 }
@@ -441,6 +497,8 @@ emu_run(struct vcpu *vcpu, struct vm_exit *vme)
 out:
 	emu_excl_leave(cpu);
 	cpu->cur_op = NULL;
+	vcpu->stats[VMST_INSNS] += cpu->insns;
+	cpu->insns = 0;
 	if (vme->rip == 0)
 		vme->rip = cpu->rip;
 	vcpu->stats[VMST_EXITS_TOTAL]++;
@@ -630,6 +688,8 @@ emu_get_capability(struct vcpu *vcpu, enum vm_cap_type cap, int *val)
 	switch (cap) {
 	case VM_CAP_HALT_EXIT:
 	case VM_CAP_PAUSE_EXIT:
+	case VM_CAP_MTRAP_EXIT:
+	case VM_CAP_BPT_EXIT:
 		*val = cpu->caps[cap];
 		return (0);
 	case VM_CAP_UNRESTRICTED_GUEST:
@@ -652,8 +712,11 @@ emu_set_capability(struct vcpu *vcpu, enum vm_cap_type cap, int val)
 		return (0);
 	case VM_CAP_UNRESTRICTED_GUEST:
 		return (val ? 0 : -ENOTSUP);
+	case VM_CAP_MTRAP_EXIT:
+	case VM_CAP_BPT_EXIT:
+		return (emu_dbg_set_cap(cpu, cap, val));	/* emu_debug.c */
 	default:
-		/* XXX: MTRAP (single-step) and INVPCID are not there yet */
+		/* XXX: INVPCID is not there yet */
 		return (-ENOTSUP);
 	}
 }

@@ -3,10 +3,12 @@
  * except.c: exceptions and interrupts of the emu backend: raising a guest
  * fault (longjmp back to the run loop, blink style), the double-fault and
  * triple-fault rules (SDM 3A §6.15, table 6-5), and delivery through the
- * real-mode IVT, 32-bit IDT gates and 64-bit IDT gates with stack switch
- * and IST (SDM 3A §6.12, §6.14).
+ * real-mode IVT, 32-bit IDT gates (interrupt, trap and task gates, the
+ * last through task.c) and 64-bit IDT gates with stack switch and IST
+ * (SDM 3A §6.12, §6.14).
  */
 #include "vmm/emu/cpu.h"
+#include "vmm/emu/task.h"
 #include "vmm/emu/trace.h"
 
 bool
@@ -137,10 +139,8 @@ read_gate(struct emu_cpu *cpu, int vec, bool soft, uint32_t ext,
 	if (gsize == 16) {
 		if (type != 0xe && type != 0xf)
 			emu_fault(cpu, EXC_GP, idterr);
-	} else if (type == 0x5) {
-		/* XXX: task gates come with the full system issue */
-		emu_fault(cpu, EXC_GP, idterr);
-	} else if (type != 0x6 && type != 0x7 && type != 0xe && type != 0xf) {
+	} else if (type != 0x5 && type != 0x6 && type != 0x7 && type != 0xe &&
+	    type != 0xf) {
 		emu_fault(cpu, EXC_GP, idterr);
 	}
 	if (soft && dpl < cpu->cpl)
@@ -155,7 +155,7 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
     bool soft, uint64_t ret_rip)
 {
 	uint32_t ext = soft ? 0 : 1;
-	uint64_t lo, hi, cd, target, fl, sp, ssbase, spmask;
+	uint64_t lo, hi, cd, target, fl, sp, ssbase, spmask, newsd = 0;
 	uint64_t frame[6];
 	int nf = 0, wsize, dcpl, type, gtype;
 	uint16_t sel, newss = 0;
@@ -172,11 +172,16 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 
 	lo = read_gate(cpu, vec, soft, ext, &hi);
 	gtype = (lo >> 40) & 0xf;
+	if (gtype == 0x5) {
+		/* task gate (32-bit IDT only): a task switch (task.c) */
+		emu_task_gate_int(cpu, lo, has_err, err, ext, ret_rip);
+		return;
+	}
 	sel = (lo >> 16) & 0xffff;
 	target = (lo & 0xffff) | ((lo >> 32) & 0xffff0000ULL) | (hi << 32);
 	if ((sel & 0xfffc) == 0)
 		emu_fault(cpu, EXC_GP, ext);
-	cd = emu_read_desc(cpu, sel, EXC_GP);
+	cd = emu_read_desc_ext(cpu, sel, EXC_GP, ext);
 	type = (cd >> 40) & 0x1f;
 	dcpl = (cd >> 45) & 3;
 	if ((type & 0x18) != 0x18 || dcpl > cpu->cpl)
@@ -187,6 +192,14 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 		emu_fault(cpu, EXC_NP, (sel & 0xfffc) | ext);
 	if (type & 4)
 		dcpl = cpu->cpl;	/* conforming: stay at CPL */
+	/* the handler's offset against its CS, before anything changes
+	 * (vol. 2 "INT n": #GP(EXT); 64-bit: not canonical) */
+	if (!lm)
+		target &= (gtype & 8) ? 0xffffffffULL : 0xffffULL;
+	if ((lm && (cd & (1ULL << 53))) ?
+	    (uint64_t)((int64_t)(target << 16) >> 16) != target :
+	    target > emu_desc_limit(cd))
+		emu_fault(cpu, EXC_GP, ext);
 
 	fl = emu_get_rflags(cpu);
 	if (lm) {
@@ -216,10 +229,9 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 		if (sw) {
 			uint64_t sd;
 			tss_stack(cpu, dcpl, ext, &newss, &sp);
-			if ((newss & 0xfffc) == 0)
-				emu_fault(cpu, EXC_TS, ext);
-			/* XXX: full SS checks (type, DPL = RPL = new CPL) */
-			sd = emu_read_desc(cpu, newss, EXC_TS);
+			/* null, RPL/DPL, writable data (#TS), present (#SS) */
+			sd = emu_check_new_ss(cpu, newss, dcpl, ext);
+			newsd = sd;
 			ssbase = emu_desc_base(sd);
 			spmask = (sd & (1ULL << 54)) ? 0xffffffffULL : 0xffffULL;
 			frame[nf++] = cpu->seg[EMU_SS].sel;
@@ -236,6 +248,19 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 	if (has_err)
 		frame[nf++] = err;
 
+	/*
+	 * The whole frame must fit in the stack segment before anything is
+	 * written (vol. 2 "INT n": #SS(EXT) on the current stack, #SS(new
+	 * SS | EXT) on an inner one); 64-bit mode has no limit.
+	 */
+	for (int i = 1; !lm && i <= nf; i++) {
+		uint64_t off = (sp - (uint64_t)i * wsize) & spmask;
+
+		if (sw ? !emu_seg_fits(newsd, off, wsize) :
+		    !emu_segreg_fits(&cpu->seg[EMU_SS], off, wsize))
+			emu_fault(cpu, EXC_SS, sw ? ((newss & 0xfffc) |
+			    ext) : ext);
+	}
 	/* write the frame as supervisor accesses, then commit */
 	for (int i = 0; i < nf; i++) {
 		uint64_t la;
@@ -256,8 +281,8 @@ emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 		}
 		cpu->r[R_SP] = sp;
 	} else if (sw) {
-		uint64_t sd = emu_read_desc(cpu, newss, EXC_TS);
-		emu_set_seg_cache(cpu, EMU_SS, newss, sd);
+		emu_desc_set_accessed(cpu, newss, newsd);
+		emu_set_seg_cache(cpu, EMU_SS, newss, newsd | (1ULL << 40));
 		cpu->r[R_SP] = (cpu->r[R_SP] & ~spmask) | (sp & spmask);
 	} else {
 		cpu->r[R_SP] = (cpu->r[R_SP] & ~spmask) | (sp & spmask);

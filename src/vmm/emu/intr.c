@@ -346,7 +346,7 @@ emu_mref_unlock_slow(struct emu_cpu *cpu, struct emu_mref *m)
 		 */
 		if (m->pi != NULL && (atomic_load(m->pi) & EMU_PI_CODE))
 			atomic_fetch_add(m->pi, EMU_PI_VER);
-		cpu->stop = true;	/* the running block may be stale */
+		emu_block_stale(cpu);	/* the running block may be stale */
 	} else {
 		emu_excl_end(cpu);
 	}

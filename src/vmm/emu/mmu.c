@@ -100,7 +100,7 @@ emu_code_invalidate(struct emu_cpu *cpu, _Atomic uint32_t *pi)
 			break;
 	}
 	if (cpu != NULL)
-		cpu->stop = true;	/* the running block may be stale */
+		emu_block_stale(cpu);	/* the running block may be stale */
 }
 
 static uint64_t

@@ -135,6 +135,11 @@ emu_op_setup(struct emu_cpu *cpu, struct emu_op *op, int mode)
 	    ((flags & EMU_F_NO64) && mode == 64)) {
 		op->fn = emu_h_ud;
 		flags |= EMU_F_TERM;
+	} else if (mode == 64) {
+		/* the common 64-bit forms have specialised handlers */
+		emu_handler_t h = emu_hot_pick(op);
+		if (h != NULL)
+			op->fn = h;
 	}
 	return (flags);
 }

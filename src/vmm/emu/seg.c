@@ -31,14 +31,14 @@ emu_desc_limit(uint64_t d)
 }
 
 static uint64_t
-desc_addr(struct emu_cpu *cpu, uint16_t sel, int vec)
+desc_addr(struct emu_cpu *cpu, uint16_t sel, int vec, uint32_t ext)
 {
 	uint64_t base;
 	uint32_t limit;
 
 	if (sel & 4) {
 		if (cpu->seg[EMU_LDTR].access & SEG_ACC_UNUSABLE)
-			emu_fault(cpu, vec, sel & 0xfffc);
+			emu_fault(cpu, vec, (sel & 0xfffc) | ext);
 		base = cpu->seg[EMU_LDTR].base;
 		limit = cpu->seg[EMU_LDTR].limit;
 	} else {
@@ -46,14 +46,22 @@ desc_addr(struct emu_cpu *cpu, uint16_t sel, int vec)
 		limit = cpu->gdtr_limit;
 	}
 	if ((uint32_t)(sel & ~7) + 7 > limit)
-		emu_fault(cpu, vec, sel & 0xfffc);
+		emu_fault(cpu, vec, (sel & 0xfffc) | ext);
 	return (base + (sel & ~7));
 }
 
 uint64_t
 emu_read_desc(struct emu_cpu *cpu, uint16_t sel, int vec)
 {
-	return (emu_read_sys(cpu, desc_addr(cpu, sel, vec), 8));
+	return (emu_read_sys(cpu, desc_addr(cpu, sel, vec, 0), 8));
+}
+
+/* The same with the EXT bit in the error code (event delivery, SDM 3A
+ * §6.13). */
+uint64_t
+emu_read_desc_ext(struct emu_cpu *cpu, uint16_t sel, int vec, uint32_t ext)
+{
+	return (emu_read_sys(cpu, desc_addr(cpu, sel, vec, ext), 8));
 }
 
 /*
@@ -63,7 +71,7 @@ emu_read_desc(struct emu_cpu *cpu, uint16_t sel, int vec)
 uint64_t
 emu_read_desc_hi(struct emu_cpu *cpu, uint16_t sel, int vec)
 {
-	return (emu_read_sys(cpu, desc_addr(cpu, (sel & ~7) + 8, vec), 8));
+	return (emu_read_sys(cpu, desc_addr(cpu, (sel & ~7) + 8, vec, 0), 8));
 }
 
 /*
@@ -141,13 +149,33 @@ emu_seg_fits(uint64_t d, uint64_t off, int size)
 	return (last <= limit);
 }
 
+/*
+ * Offset check of an access of size bytes at off in a loaded segment
+ * register (expand-down aware, SDM 3A §5.3): false when outside.
+ */
+bool
+emu_segreg_fits(const struct emu_segreg *s, uint64_t off, int size)
+{
+	uint32_t type = s->access & 0xf;
+	uint64_t last = off + size - 1;
+
+	if (s->access & SEG_ACC_UNUSABLE)
+		return (false);
+	if (!(type & 8) && (type & 4)) {
+		uint64_t max = (s->access & SEG_ACC_DB) ? 0xffffffffULL :
+		    0xffffULL;
+		return (off > s->limit && last <= max);
+	}
+	return (last <= s->limit);
+}
+
 /* Set the accessed bit of a descriptor in memory (SDM 3A §3.4.5.1). */
-static void
-set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d)
+void
+emu_desc_set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d)
 {
 	if (d & (1ULL << 40))
 		return;
-	emu_write_sys(cpu, desc_addr(cpu, sel, EXC_GP) + 5, 1,
+	emu_write_sys(cpu, desc_addr(cpu, sel, EXC_GP, 0) + 5, 1,
 	    ((d >> 40) & 0xff) | 1);
 }
 
@@ -185,7 +213,7 @@ void
 emu_load_cs_desc(struct emu_cpu *cpu, uint16_t sel, uint64_t d, int cpl)
 {
 	if (!(d & (1ULL << 40)))
-		set_accessed(cpu, sel, d);
+		emu_desc_set_accessed(cpu, sel, d);
 	d |= 1ULL << 40;
 	emu_set_cpl(cpu, cpl);
 	emu_set_seg_cache(cpu, EMU_CS, (sel & 0xfffc) | cpl, d);
@@ -241,7 +269,7 @@ emu_load_seg(struct emu_cpu *cpu, int sr, uint16_t sel)
 		if (!(acc & SEG_ACC_P))
 			emu_fault(cpu, EXC_NP, sel & 0xfffc);
 	}
-	set_accessed(cpu, sel, d);
+	emu_desc_set_accessed(cpu, sel, d);
 	/* in 64-bit mode this loads a 32-bit FS/GS base; the MSRs hold 64 */
 	emu_set_seg_cache(cpu, sr, sel, d | (1ULL << 40));
 }

@@ -16,7 +16,7 @@ emu_set_cpl(struct emu_cpu *cpu, int cpl)
 {
 	cpu->cpl = cpl;
 	cpu->tlb = cpu->tlbs[cpl == 3];
-	cpu->chain_gen++;
+	/* no chain_gen bump: links and the jump cache are per TLB class */
 }
 
 void
@@ -24,8 +24,8 @@ emu_update_mode(struct emu_cpu *cpu)
 {
 	enum emu_pgmode pg;
 	uint32_t cs = cpu->seg[EMU_CS].access, ss = cpu->seg[EMU_SS].access;
+	int old_mode = cpu->code_mode;
 
-	cpu->chain_gen++;	/* CS base or mode may have changed */
 	if (!(cpu->cr0 & CR0_PE))
 		emu_set_cpl(cpu, 0);
 	else if (cpu->rflags & FL_VM)
@@ -33,6 +33,13 @@ emu_update_mode(struct emu_cpu *cpu)
 	cpu->long64 = (cpu->efer & EFER_LMA) && (cs & SEG_ACC_L);
 	cpu->code_mode = cpu->long64 ? 64 : (cs & SEG_ACC_DB) ? 32 : 16;
 	cpu->stack_size = cpu->long64 ? 8 : (ss & SEG_ACC_DB) ? 4 : 2;
+	/*
+	 * Links and the jump cache go by linear address: the decode mode,
+	 * and outside 64-bit mode CS's base and limit, must not change
+	 * under them (in 64-bit mode, interrupts and IRET keep them).
+	 */
+	if (cpu->code_mode != old_mode || !cpu->long64)
+		cpu->chain_gen++;
 	if (!(cpu->cr0 & CR0_PG))
 		pg = PG_NONE;
 	else if (cpu->efer & EFER_LMA)

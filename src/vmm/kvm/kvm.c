@@ -274,6 +274,7 @@ kvm_set_msr_policy(struct kvm_vm *vm)
 		{ 0x10, 1 },		/* TSC */
 		{ 0x1b, 1 },		/* APIC_BASE */
 		{ 0x8b, 1 },		/* BIOS_SIGN (microcode revision) */
+		{ 0x10a, 1 },		/* ARCH_CAPABILITIES: KVM's own answer */
 		{ 0x174, 3 },		/* SYSENTER_CS/ESP/EIP */
 		{ 0x1a0, 1 },		/* MISC_ENABLE */
 		{ 0x277, 1 },		/* PAT */
@@ -349,6 +350,7 @@ kvm_vm_init(struct vmctx *ctx)
 		kvm_fail("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		goto fail;
 	}
+	vm->pvm = kvm_host_is_pvm();
 
 	vm->vmfd = ioctl(vm->kvmfd, KVM_CREATE_VM, 0);
 	if (vm->vmfd < 0) {
@@ -403,6 +405,11 @@ kvm_vm_init(struct vmctx *ctx)
 		    strerror(-error));
 		goto fail;
 	}
+	/* -G's breakpoint and step exits (kvm_debug.c); optional */
+	vm->guestdbg = ioctl(vm->vmfd, KVM_CHECK_EXTENSION,
+	    KVM_CAP_SET_GUEST_DEBUG) > 0;
+	v = ioctl(vm->vmfd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG2);
+	vm->guestdbg2 = v > 0 ? (uint32_t)v : 0;
 	v = ioctl(vm->vmfd, KVM_GET_TSC_KHZ, 0);
 	vm->tsc_khz = v > 0 ? (uint32_t)v : 0;
 	if (ctx->nseg > 0 && (error = kvm_memory_changed(ctx)) != 0) {
@@ -503,6 +510,9 @@ kvm_get_capability(struct vcpu *vcpu, enum vm_cap_type cap, int *val)
 	case VM_CAP_UNRESTRICTED_GUEST:
 		*val = 1;
 		return (0);
+	case VM_CAP_BPT_EXIT:
+	case VM_CAP_MTRAP_EXIT:
+		return (kvm_dbg_get_capability(vcpu, cap, val));
 	default:
 		return (-ENOTSUP);
 	}
@@ -524,6 +534,9 @@ kvm_set_capability(struct vcpu *vcpu, enum vm_cap_type cap, int val)
 		return (0);
 	case VM_CAP_UNRESTRICTED_GUEST:
 		return (val ? 0 : -ENOTSUP);
+	case VM_CAP_BPT_EXIT:
+	case VM_CAP_MTRAP_EXIT:
+		return (kvm_dbg_set_capability(vcpu, cap, val));
 	default:
 		return (-ENOTSUP);
 	}

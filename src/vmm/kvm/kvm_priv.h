@@ -63,6 +63,7 @@ struct kvm_vm {
 	uint32_t apic_bus_ns;           /* LAPIC timer tick: 40, else 1 */
 	uint32_t tsc_khz;               /* the guest TSC rate */
 	struct kvm_cpuid_table supported;
+	bool pvm;                       /* kvm_pvm host (kvm_pvm.c) */
 	int nslots;                     /* slots in use, 0..nslots-1 */
 	bool hpet_legacy;
 	pthread_mutex_t mtx;            /* irq lines, PIT state */
@@ -70,6 +71,8 @@ struct kvm_vm {
 	_Atomic int nactive;            /* vCPUs that have entered vm_run */
 	_Atomic int nhalted;            /* of those, in HLT with IF=0 */
 	_Atomic unsigned halt_gen;      /* halt-check round (kvm_run.c) */
+	bool guestdbg;                  /* KVM_CAP_SET_GUEST_DEBUG (-G) */
+	uint32_t guestdbg2;             /* KVM_CAP_SET_GUEST_DEBUG2 flags */
 };
 
 struct kvm_vcpu_sc {
@@ -85,6 +88,12 @@ struct kvm_vcpu_sc {
 	int next_ap;                    /* BSP: next AP to announce */
 	bool in_kernel_sipi;            /* AP: its SIPI comes from the LAPIC */
 	bool caps[VM_CAP_MAX];
+	/* -G (kvm_debug.c): KVM_SET_GUEST_DEBUG from caps[], applied by
+	 * the vCPU's own thread before its next KVM_RUN */
+	_Atomic bool dbg_dirty;
+	uint32_t dbg_control;           /* what KVM has now */
+	bool bpt_valid;                 /* the last exit was VM_EXITCODE_BPT */
+	uint64_t bpt_rip;               /* ... at this INT3 */
 	enum x2apic_state x2apic;
 	_Atomic unsigned halt_seen;     /* halt-check generation last seen */
 	timer_t peek;                   /* the halt check's periodic signal */
@@ -141,6 +150,26 @@ int kvm_op_inject_exception(struct vcpu *vcpu, int vector, int ec_valid,
     uint32_t ec, int restart);
 int kvm_op_reset(struct vcpu *vcpu);
 int kvm_op_startup(struct vcpu *vcpu, uint64_t rip);
+
+/* kvm_debug.c */
+uint32_t kvm_guestdbg_control(const bool caps[VM_CAP_MAX],
+    uint32_t supported2);
+int kvm_guestdbg_apply(struct kvm_vcpu_sc *sc, uint32_t supported2,
+    bool regs_written);
+int kvm_xl_debug(struct vcpu *vcpu, struct kvm_run *run,
+    struct vm_exit *vme);
+int kvm_xl_emul_int3(struct vcpu *vcpu, struct kvm_run *run,
+    struct vm_exit *vme);
+int kvm_dbg_get_capability(struct vcpu *vcpu, enum vm_cap_type cap,
+    int *val);
+int kvm_dbg_set_capability(struct vcpu *vcpu, enum vm_cap_type cap, int val);
+void kvm_dbg_soft_exception(struct kvm_vcpu_sc *sc, int vector);
+
+/* kvm_pvm.c */
+int kvm_pvm_complete(struct vcpu *vcpu, struct kvm_run *run);
+int kvm_pvm_cpuid(struct kvm_cpuid_table *t,
+    const struct kvm_cpuid_table *sup);
+bool kvm_host_is_pvm(void);
 
 /* kvm_run.c */
 /* What kvm_exit_translate decided. */

@@ -358,6 +358,8 @@ kvm_op_inject_exception(struct vcpu *vcpu, int vector, int ec_valid,
 	struct kvm_vcpu_sc *sc = kvm_sc(vcpu);
 	struct kvm_vcpu_events ev;
 
+	/* #BP after a BPT exit: KVM wants RIP on the INT3 (kvm_debug.c) */
+	kvm_dbg_soft_exception(sc, vector);
 	if (ioctl(sc->fd, KVM_GET_VCPU_EVENTS, &ev) != 0)
 		return (-errno);
 	ev.exception.injected = 1;

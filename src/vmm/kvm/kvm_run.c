@@ -257,6 +257,7 @@ kvm_exit_translate(struct vcpu *vcpu, struct kvm_run *run,
 {
 	struct kvm_vcpu_sc *sc = kvm_sc(vcpu);
 	char what[128];
+	int r;
 
 	switch (run->exit_reason) {
 	case KVM_EXIT_IO:
@@ -306,12 +307,32 @@ kvm_exit_translate(struct vcpu *vcpu, struct kvm_run *run,
 		    run->fail_entry.hardware_entry_failure_reason);
 		return (xl_failure(vcpu, run, vme, what));
 	case KVM_EXIT_INTERNAL_ERROR:
+		/* gdb's INT3 where KVM's emulator saw it first (kvm_debug.c) */
+		if ((r = kvm_xl_emul_int3(vcpu, run, vme)) != -ENOTSUP)
+			return (r);
+		/* what kvm_pvm's emulator cannot do, lhyve does (kvm_pvm.c) */
+		if ((r = kvm_pvm_complete(vcpu, run)) == 0) {
+			vcpu->stats[VMST_EXITS_OTHER]++;
+			return (KVM_XL_RESUME);
+		}
+		if (r != -ENOTSUP)
+			return (r);
 		snprintf(what, sizeof(what), "KVM_EXIT_INTERNAL_ERROR "
 		    "suberror %u: %s", run->internal.suberror,
 		    internal_error_name(run->internal.suberror));
 		return (xl_failure(vcpu, run, vme, what));
 	case KVM_EXIT_INTR:
 		return (KVM_XL_RESUME);
+	case KVM_EXIT_DEBUG:
+		/* -G: breakpoints and steps (kvm_debug.c) */
+		r = kvm_xl_debug(vcpu, run, vme);
+		if (r != -ENOTSUP)
+			return (r);
+		snprintf(what, sizeof(what), "KVM_EXIT_DEBUG with exception %u "
+		    "(dr6 0x%llx), which lhyve did not ask for",
+		    run->debug.arch.exception,
+		    (unsigned long long)run->debug.arch.dr6);
+		return (xl_failure(vcpu, run, vme, what));
 	}
 	snprintf(what, sizeof(what), "unexpected KVM exit reason %u",
 	    run->exit_reason);
@@ -414,6 +435,7 @@ kvm_op_run(struct vcpu *vcpu, struct vm_exit *vme)
 	struct vmctx *ctx = vcpu->ctx;
 	struct kvm_vm *vm = kvm_vm(ctx);
 	sigset_t unblock;
+	bool written;
 	int how, r, error = 0;
 
 	memset(vme, 0, sizeof(*vme));
@@ -461,10 +483,19 @@ kvm_op_run(struct vcpu *vcpu, struct vm_exit *vme)
 			vme->exitcode = VM_EXITCODE_DEBUG;
 			break;
 		}
+		written = sc->regs_dirty || sc->sregs_dirty;
 		if ((error = kvm_regs_flush(sc)) != 0) {
 			kvm_dump_regs(sc, "KVM_SET_REGS/KVM_SET_SREGS failed");
 			break;
 		}
+		/* after the registers: a step starts at the RIP set now */
+		if ((error = kvm_guestdbg_apply(sc, vm->guestdbg2,
+		    written)) != 0) {
+			fprintf(stderr, "lhyve: vcpu %d: KVM_SET_GUEST_DEBUG: "
+			    "%s\n", vcpu->id, strerror(-error));
+			break;
+		}
+		sc->bpt_valid = false;
 		sc->ran = true;
 		r = ioctl(sc->fd, KVM_RUN, 0);
 		kvm_regs_invalidate(sc);
