@@ -12,7 +12,6 @@
  * out of RAM or too short, tables out of RAM) and the -s grammar.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,39 +24,10 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dev_fakes.h"
 #include "devices/ahci.h"
-#include "devices/pci_emul.h"
-
-/* ---- fake guest RAM: 2 MiB at gpa 0 ---- */
+/* Fake guest RAM: 2 MiB at gpa 0. */
 #define RAM_SIZE	(2 * 1024 * 1024)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-
-void *
-vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return (NULL);
-	return (ram + gpa);
-}
-
-void
-vm_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-}
-
-static int msi_n;
-static uint64_t msi_addr, msi_data;
-
-int
-vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
-{
-	__atomic_add_fetch(&msi_n, 1, __ATOMIC_SEQ_CST);
-	msi_addr = addr;
-	msi_data = msg;
-	return (0);
-}
+#include "dev_harness.h"
 
 extern const struct pci_devemu pci_de_ahci, pci_de_ahci_hd, pci_de_ahci_cd;
 const void *pull_ahci = &pci_de_ahci;
@@ -73,82 +43,19 @@ const void *pull_ahci = &pci_de_ahci;
 
 static char img[64], iso[64];
 static uint8_t pattern[DISK_SIZE], isopat[ISO_SIZE];
-static uint64_t abar;
 
 /* ---- the guest side ---- */
 
 static uint32_t
-cfgr(int off, int bytes)
-{
-	uint32_t v = 0;
-
-	pci_cfgrw(1, 0, SLOT, 0, off, bytes, &v);
-	return (v);
-}
-
-static void
-cfgw(int off, int bytes, uint32_t v)
-{
-	pci_cfgrw(0, 0, SLOT, 0, off, bytes, &v);
-}
-
-static uint32_t
-r(uint64_t off)
-{
-	return ((uint32_t)mmio(1, abar + off, 4, 0, NULL));
-}
-
-static void
-w(uint64_t off, uint32_t v)
-{
-	(void)mmio(0, abar + off, 4, v, NULL);
-}
-
-static uint32_t
 pr(int port, int reg)
 {
-	return (r(AHCI_PORT_BASE + AHCI_PORT_SIZE * port + reg));
+	return (rd32(AHCI_PORT_BASE + AHCI_PORT_SIZE * port + reg));
 }
 
 static void
 pw(int port, int reg, uint32_t v)
 {
-	w(AHCI_PORT_BASE + AHCI_PORT_SIZE * port + reg, v);
-}
-
-static uint32_t
-get32(uint64_t gpa)
-{
-	uint32_t v;
-
-	memcpy(&v, ram + gpa, 4);
-	return (v);
-}
-
-static void
-put32(uint64_t gpa, uint32_t v)
-{
-	memcpy(ram + gpa, &v, 4);
-}
-
-static void
-make_file(const char *path, const void *buf, size_t len)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, buf, len), (ssize_t)len);
-	close(fd);
-}
-
-static void
-read_file(const char *path, void *buf, off_t off, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
-	close(fd);
+	wr32(AHCI_PORT_BASE + AHCI_PORT_SIZE * port + reg, v);
 }
 
 static void
@@ -157,11 +64,8 @@ start(const char *slotarg)
 	char buf[300];
 
 	snprintf(buf, sizeof(buf), "%d,%s", SLOT, slotarg);
-	assert_int_equal(pci_parse_slot(buf), 0);
-	assert_int_equal(init_pci(NULL), 0);
-	cfgw(PCIR_COMMAND, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
-	abar = pci_get_devinst(0, SLOT, 0)->pi_bar[5].addr;
-	assert_true(abar != 0);
+	assert_int_equal(parse(buf), 0);
+	assert_int_equal(dev_bus_up(SLOT, 5), 0);
 }
 
 /* What Linux's ahci_port_start does: lists, FIS area, FRE, ST. */
@@ -291,12 +195,7 @@ idw(int i)
 static int
 setup(void **state)
 {
-	init_config();
-	init_inout(false);
-	init_mem();
-	fake_reset();
-	msi_n = 0;
-	memset(ram, 0, sizeof(ram));
+	dev_setup();
 	for (int i = 0; i < DISK_SIZE; i++)
 		pattern[i] = (uint8_t)(i * 13 + (i >> 9));
 	for (int i = 0; i < ISO_SIZE; i++)
@@ -347,11 +246,11 @@ test_pci_identity(void **state)
 	assert_int_equal(pi->pi_bar[5].size, 512);
 	assert_true(pci_emul_find_capability(pi, PCIY_MSI) > 0);
 	/* CAP: S64A SNCQ SCLO ISS=3 SAM NCS=31 NP=1. */
-	assert_int_equal(r(AHCI_CAP), 0xc1341f01);
-	assert_int_equal(r(AHCI_GHC), 0x80000000);
-	assert_int_equal(r(AHCI_PI), 0x3);
-	assert_int_equal(r(AHCI_VS), 0x00010300);
-	assert_int_equal(r(AHCI_IS), 0);
+	assert_int_equal(rd32(AHCI_CAP), 0xc1341f01);
+	assert_int_equal(rd32(AHCI_GHC), 0x80000000);
+	assert_int_equal(rd32(AHCI_PI), 0x3);
+	assert_int_equal(rd32(AHCI_VS), 0x00010300);
+	assert_int_equal(rd32(AHCI_IS), 0);
 	/* Ports after power-on: the devices' signatures. */
 	assert_int_equal(pr(0, AHCI_P_SIG), 0x00000101);
 	assert_int_equal(pr(0, AHCI_P_SSTS), 0x133);
@@ -362,20 +261,20 @@ test_pci_identity(void **state)
 	assert_int_equal(pr(1, AHCI_P_CMD), AHCI_P_CMD_SUD | AHCI_P_CMD_POD |
 	    AHCI_P_CMD_ATAPI);
 	/* GHC: AE stays, IE is writable, CAP and PI are read-only. */
-	w(AHCI_GHC, AHCI_GHC_IE);
-	assert_int_equal(r(AHCI_GHC), 0x80000002);
-	w(AHCI_CAP, 0);
-	w(AHCI_PI, 0);
-	assert_int_equal(r(AHCI_CAP), 0xc1341f01);
-	assert_int_equal(r(AHCI_PI), 0x3);
+	wr32(AHCI_GHC, AHCI_GHC_IE);
+	assert_int_equal(rd32(AHCI_GHC), 0x80000002);
+	wr32(AHCI_CAP, 0);
+	wr32(AHCI_PI, 0);
+	assert_int_equal(rd32(AHCI_CAP), 0xc1341f01);
+	assert_int_equal(rd32(AHCI_PI), 0x3);
 	/* Alignment masks of CLB and FB, narrow accesses. */
 	pw(0, AHCI_P_CLB, 0x12345fff);
 	assert_int_equal(pr(0, AHCI_P_CLB), 0x12345c00);
 	pw(0, AHCI_P_FB, 0x12345fff);
 	assert_int_equal(pr(0, AHCI_P_FB), 0x12345f00);
-	assert_int_equal(mmio(1, abar + AHCI_PORT_BASE + AHCI_P_SIG + 2, 2,
+	assert_int_equal(mmio(1, bar + AHCI_PORT_BASE + AHCI_P_SIG + 2, 2,
 	    0, NULL), 0);
-	assert_int_equal(mmio(1, abar + AHCI_VS + 1, 1, 0, NULL), 0x03);
+	assert_int_equal(mmio(1, bar + AHCI_VS + 1, 1, 0, NULL), 0x03);
 }
 
 static void
@@ -1061,9 +960,9 @@ test_resets(void **state)
 	/* HBA reset: registers back to defaults, HR reads 0. */
 	port_up(0);
 	pw(0, AHCI_P_IE, 0x1);
-	w(AHCI_GHC, AHCI_GHC_IE);
-	w(AHCI_GHC, AHCI_GHC_HR);
-	assert_int_equal(r(AHCI_GHC), 0x80000000);
+	wr32(AHCI_GHC, AHCI_GHC_IE);
+	wr32(AHCI_GHC, AHCI_GHC_HR);
+	assert_int_equal(rd32(AHCI_GHC), 0x80000000);
 	assert_int_equal(pr(0, AHCI_P_IE), 0);
 	assert_int_equal(pr(0, AHCI_P_CMD), AHCI_P_CMD_SUD | AHCI_P_CMD_POD);
 	assert_int_equal(pr(0, AHCI_P_SSTS), 0x133);
@@ -1088,20 +987,20 @@ test_intx(void **state)
 	pw(0, AHCI_P_IE, AHCI_P_IX_DHR);
 	assert_true(ata(0xea, 0, 0, 0, 0, 0, 0));
 	assert_int_equal(pr(0, AHCI_P_IS), AHCI_P_IX_DHR);
-	assert_int_equal(r(AHCI_IS), 1);
+	assert_int_equal(rd32(AHCI_IS), 1);
 	assert_int_equal(fake_count(F_IOAPIC_ASSERT, irq), 0);
-	w(AHCI_GHC, AHCI_GHC_IE);
+	wr32(AHCI_GHC, AHCI_GHC_IE);
 	assert_int_equal(fake_count(F_IOAPIC_ASSERT, irq), 1);
 	/* The level holds until PxIS is cleared. */
-	w(AHCI_IS, 1);
+	wr32(AHCI_IS, 1);
 	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, irq), 0);
 	pw(0, AHCI_P_IS, AHCI_P_IX_DHR);
 	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, irq), 1);
-	assert_int_equal(r(AHCI_IS), 0);
+	assert_int_equal(rd32(AHCI_IS), 0);
 	/* A masked event does not interrupt; unmasking it does. */
 	pw(0, AHCI_P_IE, 0);
 	assert_true(ata(0xea, 0, 0, 0, 0, 0, 0));
-	assert_int_equal(r(AHCI_IS), 0);
+	assert_int_equal(rd32(AHCI_IS), 0);
 	assert_int_equal(fake_count(F_IOAPIC_ASSERT, irq), 1);
 	pw(0, AHCI_P_IE, AHCI_P_IX_DHR);
 	assert_int_equal(fake_count(F_IOAPIC_ASSERT, irq), 2);
@@ -1122,7 +1021,7 @@ test_msi(void **state)
 	cfgw(cap + 12, 2, 0x4051);
 	cfgw(cap + 2, 2, 1);
 	assert_true(pci_msi_enabled(pi));
-	w(AHCI_GHC, AHCI_GHC_IE);
+	wr32(AHCI_GHC, AHCI_GHC_IE);
 	pw(0, AHCI_P_IE, 0xffffffff);
 	assert_true(ata(0x25, 0, 1, 0, DATA, 512, 0));
 	assert_int_equal(msi_n, 1);
@@ -1132,10 +1031,10 @@ test_msi(void **state)
 	assert_true(ata(0x25, 0, 1, 0, DATA, 512, 0));
 	assert_int_equal(msi_n, 1);
 	/* ...and acknowledging IS with PxIS still set sends one. */
-	w(AHCI_IS, 1);
+	wr32(AHCI_IS, 1);
 	assert_int_equal(msi_n, 2);
 	pw(0, AHCI_P_IS, 0xffffffff);
-	w(AHCI_IS, 1);
+	wr32(AHCI_IS, 1);
 	assert_int_equal(msi_n, 2);
 	assert_true(ata(0x25, 0, 1, 0, DATA, 512, 0));
 	assert_int_equal(msi_n, 3);
@@ -1145,15 +1044,6 @@ test_msi(void **state)
 }
 
 /* ---- options ---- */
-
-static int
-parse(const char *s)
-{
-	char buf[300];
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	return (pci_parse_slot(buf));
-}
 
 static void
 test_options(void **state)
@@ -1196,10 +1086,7 @@ test_init_errors(void **state)
 	    ",nmrr=x", ",sectorsize=100" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]) + 2; i++) {
-		free_config();
-		init_config();
-		init_inout(false);
-		init_mem();
+		dev_reconfig();
 		if (i < sizeof(bad) / sizeof(bad[0]))
 			snprintf(s, sizeof(s), "4,ahci,hd:%s%s", img, bad[i]);
 		else if (i == sizeof(bad) / sizeof(bad[0]))
@@ -1211,34 +1098,22 @@ test_init_errors(void **state)
 			fail_msg("'%s' was accepted", s);
 	}
 	/* Through -o: a port without a type, a port number too big. */
-	free_config();
-	init_config();
-	init_inout(false);
-	init_mem();
+	dev_reconfig();
 	set_config_value("pci.0.4.0.device", "ahci");
 	set_config_value("pci.0.4.0.port.0.path", img);
 	assert_int_equal(init_pci(NULL), -1);
-	free_config();
-	init_config();
-	init_inout(false);
-	init_mem();
+	dev_reconfig();
 	set_config_value("pci.0.4.0.device", "ahci");
 	set_config_value("pci.0.4.0.port.32.type", "hd");
 	set_config_value("pci.0.4.0.port.32.path", img);
 	assert_int_equal(init_pci(NULL), -1);
 	/* A writable image is locked: a second writer is refused. */
-	free_config();
-	init_config();
-	init_inout(false);
-	init_mem();
+	dev_reconfig();
 	snprintf(s, sizeof(s), "4,ahci,hd:%s,hd:%s", img, img);
 	assert_int_equal(parse(s), 0);
 	assert_int_equal(init_pci(NULL), -1);
 	/* Two read-only users of one ISO share it. */
-	free_config();
-	init_config();
-	init_inout(false);
-	init_mem();
+	dev_reconfig();
 	snprintf(s, sizeof(s), "4,ahci,cd:%s,cd:%s", iso, iso);
 	assert_int_equal(parse(s), 0);
 	assert_int_equal(init_pci(NULL), 0);

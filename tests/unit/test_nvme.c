@@ -23,38 +23,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dev_fakes.h"
-#include "devices/pci_emul.h"
-
-/* ---- fake guest RAM: 2 MiB at gpa 0 ---- */
+/* Fake guest RAM: 2 MiB at gpa 0. */
 #define RAM_SIZE	(2 * 1024 * 1024)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-
-void *
-vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return (NULL);
-	return (ram + gpa);
-}
-
-void
-vm_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-}
-
-static int msi_n;
-static uint64_t msi_addr, msi_data;
-
-int
-vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
-{
-	msi_n++;
-	msi_addr = addr;
-	msi_data = msg;
-	return (0);
-}
+#include "dev_harness.h"
 
 extern const struct pci_devemu pci_de_nvme;
 const void *pull_nvme = &pci_de_nvme;
@@ -75,7 +46,6 @@ const void *pull_nvme = &pci_de_nvme;
 
 static char img[64];
 static uint8_t pattern[DISK_SIZE];
-static uint64_t bar;
 
 struct tq {
 	int qid;
@@ -91,64 +61,14 @@ struct cqe {
 
 /* ---- the host side ---- */
 
-static uint32_t
-cfgr(int off, int bytes)
-{
-	uint32_t v = 0;
-
-	pci_cfgrw(1, 0, 4, 0, off, bytes, &v);
-	return (v);
-}
-
-static void
-cfgw(int off, int bytes, uint32_t v)
-{
-	pci_cfgrw(0, 0, 4, 0, off, bytes, &v);
-}
-
-static uint32_t
-rd(uint64_t off)
-{
-	return ((uint32_t)mmio(1, bar + off, 4, 0, NULL));
-}
-
-static void
-wr(uint64_t off, uint32_t v)
-{
-	(void)mmio(0, bar + off, 4, v, NULL);
-}
-
-static void
-make_image(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, pattern, DISK_SIZE), DISK_SIZE);
-	close(fd);
-}
-
-static void
-read_image(void *buf, off_t off, size_t len)
-{
-	int fd = open(img, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
-	close(fd);
-}
-
 static void
 start(const char *conf)
 {
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "4,nvme,%s", conf);
-	assert_int_equal(pci_parse_slot(buf), 0);
-	assert_int_equal(init_pci(NULL), 0);
-	cfgw(PCIR_COMMAND, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
-	bar = pci_get_devinst(0, 4, 0)->pi_bar[0].addr;
-	assert_true(bar != 0);
+	assert_int_equal(parse(buf), 0);
+	assert_int_equal(dev_bus_up(4, 0), 0);
 }
 
 static void
@@ -179,7 +99,7 @@ post(struct tq *q, uint32_t *cmd)
 {
 	memcpy(ram + q->sq + (size_t)q->sqt * 64, cmd, 64);
 	q->sqt = (q->sqt + 1) % q->size;
-	wr(0x1000 + 8 * q->qid, q->sqt);
+	wr32(0x1000 + 8 * q->qid, q->sqt);
 }
 
 /* Wait (up to ms) for the next completion entry; false if none came. */
@@ -201,7 +121,7 @@ reap(struct tq *q, struct cqe *e, int ms)
 				q->cqh = 0;
 				q->phase ^= 1;
 			}
-			wr(0x1000 + 8 * q->qid + 4, q->cqh);
+			wr32(0x1000 + 8 * q->qid + 4, q->cqh);
 			return (true);
 		}
 		nanosleep(&ts, NULL);
@@ -268,14 +188,14 @@ static uint32_t
 enable(void)
 {
 	tq_init(&aq, 0, ASQ_GPA, ACQ_GPA, AQ_SIZE);
-	wr(0x24, (AQ_SIZE - 1) << 16 | (AQ_SIZE - 1));
-	wr(0x28, ASQ_GPA);
-	wr(0x2c, 0);
-	wr(0x30, ACQ_GPA);
-	wr(0x34, 0);
-	wr(0x14, 0x460000);		/* IOCQES 4, IOSQES 6 */
-	wr(0x14, 0x460001);
-	return (rd(0x1c));
+	wr32(0x24, (AQ_SIZE - 1) << 16 | (AQ_SIZE - 1));
+	wr32(0x28, ASQ_GPA);
+	wr32(0x2c, 0);
+	wr32(0x30, ACQ_GPA);
+	wr32(0x34, 0);
+	wr32(0x14, 0x460000);		/* IOCQES 4, IOSQES 6 */
+	wr32(0x14, 0x460001);
+	return (rd32(0x1c));
 }
 
 /* Enable and create I/O queue pair 1 (size qs, vector 1). */
@@ -296,16 +216,11 @@ bring_up(uint16_t qs)
 static int
 setup(void **state)
 {
-	init_config();
-	init_inout(false);
-	init_mem();
-	fake_reset();
-	msi_n = 0;
-	memset(ram, 0, sizeof(ram));
+	dev_setup();
 	for (int i = 0; i < DISK_SIZE; i++)
 		pattern[i] = (uint8_t)(i * 7 + (i >> 9));
 	snprintf(img, sizeof(img), "/tmp/lhyve-tnvme-%d.img", getpid());
-	make_image(img);
+	make_file(img, pattern, DISK_SIZE);
 	return (0);
 }
 
@@ -340,24 +255,24 @@ test_pci_identity(void **state)
 	assert_int_equal(pci_msix_table_bar(pi), 4);
 	assert_true(cfgr(PCIR_INTPIN, 1) != 0);
 	/* CAP: MQES 2057, CQR, TO 30, DSTRD 0, CSS NVM, MPS 4 KiB. */
-	assert_int_equal(rd(0x00), 0x1e010809);
-	assert_int_equal(rd(0x04), 0x00000020);
-	assert_int_equal(rd(0x08), 0x00010400);
-	assert_int_equal(rd(0x14), 0);
-	assert_int_equal(rd(0x1c), 0);
+	assert_int_equal(rd32(0x00), 0x1e010809);
+	assert_int_equal(rd32(0x04), 0x00000020);
+	assert_int_equal(rd32(0x08), 0x00010400);
+	assert_int_equal(rd32(0x14), 0);
+	assert_int_equal(rd32(0x1c), 0);
 	/* Narrow reads see the same bytes. */
 	assert_int_equal(mmio(1, bar + 0x0a, 1, 0, NULL), 0x01);
 	assert_int_equal(mmio(1, bar + 0x00, 2, 0, NULL), 0x0809);
 	/* Read-only registers ignore writes. */
-	wr(0x00, 0);
-	wr(0x08, 0);
-	assert_int_equal(rd(0x00), 0x1e010809);
-	assert_int_equal(rd(0x08), 0x00010400);
+	wr32(0x00, 0);
+	wr32(0x08, 0);
+	assert_int_equal(rd32(0x00), 0x1e010809);
+	assert_int_equal(rd32(0x08), 0x00010400);
 	/* AQA keeps its fields; ASQ/ACQ drop the reserved low 12 bits. */
-	wr(0x24, 0xffffffff);
-	assert_int_equal(rd(0x24), 0x0fff0fff);
-	wr(0x28, 0x12345fff);
-	assert_int_equal(rd(0x28), 0x12345000);
+	wr32(0x24, 0xffffffff);
+	assert_int_equal(rd32(0x24), 0x0fff0fff);
+	wr32(0x28, 0x12345fff);
+	assert_int_equal(rd32(0x28), 0x12345000);
 }
 
 static void
@@ -365,69 +280,42 @@ test_enable_disable(void **state)
 {
 	start_img("");
 	/* CC is read back exactly as written (Linux reads it back). */
-	wr(0x14, 0x460000);
-	assert_int_equal(rd(0x14), 0x460000);
+	wr32(0x14, 0x460000);
+	assert_int_equal(rd32(0x14), 0x460000);
 	assert_int_equal(enable(), 1);
-	assert_int_equal(rd(0x14), 0x460001);
+	assert_int_equal(rd32(0x14), 0x460001);
 	/* While enabled, fields other than SHN do not change. */
-	wr(0x14, 0x460071);
-	assert_int_equal(rd(0x14), 0x460001);
+	wr32(0x14, 0x460071);
+	assert_int_equal(rd32(0x14), 0x460001);
 	/* EN = 0: reset, not ready. */
-	wr(0x14, 0x460000);
-	assert_int_equal(rd(0x1c), 0);
+	wr32(0x14, 0x460000);
+	assert_int_equal(rd32(0x1c), 0);
 	/* A memory page size the controller lacks: fatal status. */
-	wr(0x14, 0x460081);
-	assert_int_equal(rd(0x1c), 2);
-	wr(0x14, 0);
-	assert_int_equal(rd(0x1c), 0);
+	wr32(0x14, 0x460081);
+	assert_int_equal(rd32(0x1c), 2);
+	wr32(0x14, 0);
+	assert_int_equal(rd32(0x1c), 0);
 	/* An admin queue outside guest RAM: fatal status. */
-	wr(0x28, 0);
-	wr(0x2c, 0x100);
-	wr(0x14, 0x460001);
-	assert_int_equal(rd(0x1c), 2);
+	wr32(0x28, 0);
+	wr32(0x2c, 0x100);
+	wr32(0x14, 0x460001);
+	assert_int_equal(rd32(0x1c), 2);
 	/* No doorbell does anything then. */
-	wr(0x1000, 1);
-	wr(0x14, 0);
+	wr32(0x1000, 1);
+	wr32(0x14, 0);
 	/* AQA of one entry is invalid. */
-	wr(0x24, 0);
-	wr(0x28, ASQ_GPA);
-	wr(0x2c, 0);
-	wr(0x14, 0x460001);
-	assert_int_equal(rd(0x1c), 2);
-	wr(0x14, 0);
+	wr32(0x24, 0);
+	wr32(0x28, ASQ_GPA);
+	wr32(0x2c, 0);
+	wr32(0x14, 0x460001);
+	assert_int_equal(rd32(0x1c), 2);
+	wr32(0x14, 0);
 	/* And a good enable after all that. */
 	assert_int_equal(enable(), 1);
 	assert_int_equal(admin(0x06, 0, DATA_GPA, 1, 0, NULL), ST_OK);
 }
 
 /* ---- Identify ---- */
-
-static uint16_t
-get16(uint64_t gpa)
-{
-	uint16_t v;
-
-	memcpy(&v, ram + gpa, 2);
-	return (v);
-}
-
-static uint32_t
-get32(uint64_t gpa)
-{
-	uint32_t v;
-
-	memcpy(&v, ram + gpa, 4);
-	return (v);
-}
-
-static uint64_t
-get64(uint64_t gpa)
-{
-	uint64_t v;
-
-	memcpy(&v, ram + gpa, 8);
-	return (v);
-}
 
 static void
 test_identify(void **state)
@@ -599,7 +487,7 @@ test_read_write(void **state)
 	/* Write 2 blocks, check the file and the neighbours. */
 	memset(ram + DATA_GPA, 0x5a, 1024);
 	assert_int_equal(rw(0x01, 10, 2, DATA_GPA, 0), ST_OK);
-	read_image(buf, 9 * 512, 2048);
+	read_file(img, buf, 9 * 512, 2048);
 	assert_memory_equal(buf, pattern + 9 * 512, 512);
 	for (int i = 512; i < 1536; i++)
 		assert_int_equal(buf[i], 0x5a);
@@ -632,7 +520,7 @@ test_read_write(void **state)
 	memcpy(ram + LIST2_GPA, list, 16);
 	memset(ram + DATA_GPA, 0, 0x10000);
 	assert_int_equal(rw(0x02, 0, 24, DATA_GPA, LIST_GPA + 0xff8), ST_OK);
-	read_image(buf, 0, 12288);
+	read_file(img, buf, 0, 12288);
 	assert_memory_equal(ram + DATA_GPA, buf, 12288);
 	assert_memory_equal(ram + DATA_GPA + 0x1400, "\x5a\x5a", 2);
 	/* Flush, also with the broadcast NSID. */
@@ -643,7 +531,7 @@ test_read_write(void **state)
 	memset(ram + DATA_GPA, 0x33, 512);
 	assert_int_equal(run(&ioq, 0x01, 1, DATA_GPA, 0, 20, 0, 1u << 30,
 	    NULL), ST_OK);
-	read_image(buf, 20 * 512, 512);
+	read_file(img, buf, 20 * 512, 512);
 	assert_int_equal(buf[0], 0x33);
 	assert_int_equal(buf[511], 0x33);
 }
@@ -700,7 +588,7 @@ test_malformed_io(void **state)
 	assert_int_equal(rw(0x02, 0, 24, DATA_GPA, LIST_GPA + 0xff8),
 	    DNR | 0x02);
 	/* The controller still works. */
-	assert_int_equal(rd(0x1c), 1);
+	assert_int_equal(rd32(0x1c), 1);
 	assert_int_equal(rw(0x02, 0, 1, DATA_GPA, 0), ST_OK);
 	assert_memory_equal(ram + DATA_GPA, pattern, 512);
 }
@@ -735,9 +623,9 @@ test_write_zeroes_dsm(void **state)
 	start_img("");
 	bring_up(8);
 	assert_int_equal(run(&ioq, 0x08, 1, 0, 0, 40, 0, 3, NULL), ST_OK);
-	read_image(buf, 40 * 512, 2048);
+	read_file(img, buf, 40 * 512, 2048);
 	assert_memory_equal(buf, z, 2048);
-	read_image(buf, 44 * 512, 512);
+	read_file(img, buf, 44 * 512, 512);
 	assert_memory_equal(buf, pattern + 44 * 512, 512);
 	assert_int_equal(run(&ioq, 0x08, 1, 0, 0, 127, 0, 1, NULL),
 	    DNR | 0x80);
@@ -745,18 +633,18 @@ test_write_zeroes_dsm(void **state)
 	memcpy(ram + DATA_GPA, r, sizeof(r));
 	assert_int_equal(run(&ioq, 0x09, 1, DATA_GPA, 0, 1, 1u << 2, 0, NULL),
 	    ST_OK);
-	read_image(buf, 4 * 512, 1024);
+	read_file(img, buf, 4 * 512, 1024);
 	assert_memory_equal(buf, z, 1024);
-	read_image(buf, 6 * 512, 512);
+	read_file(img, buf, 6 * 512, 512);
 	assert_memory_equal(buf, pattern + 6 * 512, 512);
-	read_image(buf, 100 * 512, 512);
+	read_file(img, buf, 100 * 512, 512);
 	assert_memory_equal(buf, z, 512);
 	/* Without AD nothing happens; a range past the end is refused. */
 	r[0].slba = 60;
 	memcpy(ram + DATA_GPA, r, sizeof(r));
 	assert_int_equal(run(&ioq, 0x09, 1, DATA_GPA, 0, 0, 0, 0, NULL),
 	    ST_OK);
-	read_image(buf, 60 * 512, 512);
+	read_file(img, buf, 60 * 512, 512);
 	assert_memory_equal(buf, pattern + 60 * 512, 512);
 	r[0].slba = 127;
 	memcpy(ram + DATA_GPA, r, sizeof(r));
@@ -791,7 +679,7 @@ test_read_only(void **state)
 	memset(ram + DATA_GPA, 0, 512);
 	assert_int_equal(rw(0x01, 0, 1, DATA_GPA, 0), DNR | 0x182);
 	assert_int_equal(run(&ioq, 0x08, 1, 0, 0, 0, 0, 0, NULL), DNR | 0x182);
-	read_image(buf, 0, 512);
+	read_file(img, buf, 0, 512);
 	assert_memory_equal(buf, pattern, 512);
 	assert_int_equal(rw(0x02, 1, 1, DATA_GPA, 0), ST_OK);
 	assert_memory_equal(ram + DATA_GPA, pattern + 512, 512);
@@ -863,16 +751,16 @@ test_doorbell_errors(void **state)
 	post(&aq, c);
 	assert_false(reap(&aq, &e, 20));
 	/* A tail beyond the queue size: an error event, nothing fetched. */
-	wr(0x1000 + 8, 8);
+	wr32(0x1000 + 8, 8);
 	assert_true(reap(&aq, &e, 1000));
 	assert_int_equal(e.dw3 & 0xffff, 0xaa00);
 	assert_int_equal(e.dw3 >> 17, 0);
 	assert_int_equal(e.dw0, 0x00010100);		/* value, log 01h */
-	assert_int_equal(rd(0x1c), 1);			/* no CFS */
+	assert_int_equal(rd32(0x1c), 1);			/* no CFS */
 	/* Masked until the error log is read: queue another AER. */
 	c[0] = 0x0c | 0xaa01u << 16;
 	post(&aq, c);
-	wr(0x1000 + 8 * 9, 0);		/* no SQ 9: a register error */
+	wr32(0x1000 + 8 * 9, 0);		/* no SQ 9: a register error */
 	assert_false(reap(&aq, &e, 20));
 	/* The error log: count 2, SQ 9. */
 	memset(ram + DATA_GPA, 0xee, 128);
@@ -883,7 +771,7 @@ test_doorbell_errors(void **state)
 	assert_int_equal(get16(DATA_GPA + 10), 0xffff);
 	assert_int_equal(ram[DATA_GPA + 64], 0xee);
 	/* Re-armed: the next bad doorbell (a CQ head) completes the AER. */
-	wr(0x1000 + 8 + 4, 5);		/* head past the tail */
+	wr32(0x1000 + 8 + 4, 5);		/* head past the tail */
 	assert_true(reap(&aq, &e, 1000));
 	assert_int_equal(e.dw3 & 0xffff, 0xaa01);
 	assert_int_equal(e.dw0, 0x00010100);
@@ -893,11 +781,11 @@ test_doorbell_errors(void **state)
 	assert_int_equal(get64(DATA_GPA), 3);
 	c[0] = 0x0c | 0xaa02u << 16;
 	post(&aq, c);
-	wr(0x1000 + 8 * 300, 0);	/* beyond maxq */
+	wr32(0x1000 + 8 * 300, 0);	/* beyond maxq */
 	assert_false(reap(&aq, &e, 20));
 	assert_int_equal(admin(0x02, 0, DATA_GPA, 15u << 16 | 1, 0, NULL),
 	    ST_OK);
-	wr(0x1000 + 8 * 5 + 4, 0);
+	wr32(0x1000 + 8 * 5 + 4, 0);
 	assert_true(reap(&aq, &e, 1000));
 	assert_int_equal(e.dw0, 0x00010000);		/* register */
 	/* AER limit: four outstanding at most. */
@@ -936,7 +824,7 @@ test_cq_full(void **state)
 		c[10] = i;
 		memcpy(ram + IOSQ_GPA + i * 64, c, 64);
 	}
-	wr(0x1000 + 8, 2);
+	wr32(0x1000 + 8, 2);
 	/* The first completes; the second waits for CQ room. */
 	{
 		volatile uint32_t *q = (volatile uint32_t *)(ram + IOCQ_GPA);
@@ -950,7 +838,7 @@ test_cq_full(void **state)
 		nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
 		assert_int_equal(q[7], 0);		/* nothing more */
 		/* Consume it: the second command goes. */
-		wr(0x1000 + 12, 1);
+		wr32(0x1000 + 12, 1);
 		for (i = 0; i < 5000 && ((q[7] >> 16) & 1) == 0; i++)
 			nanosleep(&ts, NULL);
 		assert_int_equal(q[7] & 0xffff, 0x301);
@@ -1092,14 +980,14 @@ test_intx(void **state)
 	assert_true(reap(&aq, &e, 1000));
 	assert_int_equal(fake_count(F_IOAPIC_DEASSERT, irq), 1);
 	/* INTMS masks it, INTMC unmasks. */
-	wr(0x0c, 1);
-	assert_int_equal(rd(0x0c), 1);
+	wr32(0x0c, 1);
+	assert_int_equal(rd32(0x0c), 1);
 	fake_reset();
 	c[0] = 0x06 | 0x501u << 16;
 	post(&aq, c);
 	assert_int_equal(fake_count(F_IOAPIC_ASSERT, irq), 0);
-	wr(0x10, 1);
-	assert_int_equal(rd(0x10), 0);
+	wr32(0x10, 1);
+	assert_int_equal(rd32(0x10), 0);
 	assert_int_equal(fake_count(F_IOAPIC_ASSERT, irq), 1);
 	assert_true(reap(&aq, &e, 1000));
 }
@@ -1119,27 +1007,27 @@ test_reset_shutdown(void **state)
 	memset(ram + DATA_GPA, 0x77, 512);
 	assert_int_equal(rw(0x01, 1, 1, DATA_GPA, 0), ST_OK);
 	/* Normal shutdown: SHST goes to complete (10b). */
-	wr(0x14, 0x464001);
-	for (i = 0; i < 5000 && (rd(0x1c) & 0xc) != 0x8; i++)
+	wr32(0x14, 0x464001);
+	for (i = 0; i < 5000 && (rd32(0x1c) & 0xc) != 0x8; i++)
 		nanosleep(&ts, NULL);
-	assert_int_equal(rd(0x1c), 0x9);
-	assert_int_equal(rd(0x14), 0x464001);
+	assert_int_equal(rd32(0x1c), 0x9);
+	assert_int_equal(rd32(0x14), 0x464001);
 	/* Nothing is fetched after shutdown. */
 	post(&ioq, (uint32_t[16]){ 0x02 | 0x600u << 16, 1, 0, 0, 0, 0,
 	    DATA_GPA });
 	assert_false(reap(&ioq, &e, 20));
 	/* Reset: CSTS clears, I/O queues are gone, AQA/ASQ/ACQ stay. */
-	wr(0x14, 0x460000);
-	assert_int_equal(rd(0x1c), 0);
-	assert_int_equal(rd(0x24), (AQ_SIZE - 1) << 16 | (AQ_SIZE - 1));
-	assert_int_equal(rd(0x28), ASQ_GPA);
+	wr32(0x14, 0x460000);
+	assert_int_equal(rd32(0x1c), 0);
+	assert_int_equal(rd32(0x24), (AQ_SIZE - 1) << 16 | (AQ_SIZE - 1));
+	assert_int_equal(rd32(0x28), ASQ_GPA);
 	assert_int_equal(enable(), 1);
 	assert_int_equal(admin(0x00, 0, 0, 1, 0, NULL), DNR | 0x101);
 	/* Features went back to their defaults. */
 	assert_int_equal(admin(0x0a, 0, 0, 0x07, 0, &dw0), ST_OK);
 	assert_int_equal(dw0, 0x000f000f);
 	/* Bring it up again and read what was written before. */
-	wr(0x14, 0x460000);
+	wr32(0x14, 0x460000);
 	bring_up(8);
 	assert_int_equal(rw(0x02, 1, 1, DATA_GPA + 4096, 0), ST_OK);
 	assert_int_equal(ram[DATA_GPA + 4096], 0x77);
@@ -1168,7 +1056,7 @@ test_inflight_delete_reset(void **state)
 		c[10] = i;
 		memcpy(ram + IOSQ_GPA + i * 64, c, 64);
 	}
-	wr(0x1000 + 8, 6);
+	wr32(0x1000 + 8, 6);
 	assert_int_equal(admin(0x00, 0, 0, 1, 0, NULL), ST_OK);
 	/*
 	 * All six are in the CQ by the time the deletion completed: read,
@@ -1185,15 +1073,15 @@ test_inflight_delete_reset(void **state)
 	assert_int_equal(seen, 0x3f);	/* each once, in any order */
 	assert_int_equal(admin(0x04, 0, 0, 1, 0, NULL), ST_OK);
 	/* Again, with a reset instead of the deletion. */
-	wr(0x14, 0x460000);
+	wr32(0x14, 0x460000);
 	bring_up(16);
 	for (int i = 0; i < 6; i++) {
 		c[0] = 0x02 | (0x710u + i) << 16;
 		memcpy(ram + IOSQ_GPA + i * 64, c, 64);
 	}
-	wr(0x1000 + 8, 6);
-	wr(0x14, 0x460000);
-	assert_int_equal(rd(0x1c), 0);
+	wr32(0x1000 + 8, 6);
+	wr32(0x14, 0x460000);
+	assert_int_equal(rd32(0x1c), 0);
 	memset(ram + IOCQ_GPA, 0, 16 * 16);
 	nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
 	for (int i = 0; i < 16 * 16; i++)
@@ -1270,22 +1158,13 @@ test_fuzz_commands(void **state)
 			c[10] = 0x06;	/* keep our queues */
 		(void)cmd_wait(adm ? &aq : &ioq, c, NULL);
 	}
-	assert_int_equal(rd(0x1c), 1);
+	assert_int_equal(rd32(0x1c), 1);
 	assert_int_equal(rw(0x02, 0, 1, DATA_GPA, 0), ST_OK);
 	assert_int_equal(admin(0x06, 0, DATA_GPA, 1, 0, NULL), ST_OK);
 	assert_int_equal(get16(DATA_GPA), 0xfb5d);
 }
 
 /* ---- options ---- */
-
-static int
-parse(const char *s)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	return (pci_parse_slot(buf));
-}
 
 static void
 test_options(void **state)
@@ -1311,10 +1190,7 @@ test_options(void **state)
 	assert_int_equal(parse("4,nvme,/x/y.img,qsz=64"), 0);
 	assert_string_equal(get_config_value("pci.0.4.0.path"), "/x/y.img");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		free_config();
-		init_config();
-		init_inout(false);
-		init_mem();
+		dev_reconfig();
 		if (bad[i][0] == '@')
 			snprintf(s, sizeof(s), "4,nvme,%s%s", img, bad[i] + 1);
 		else
@@ -1324,12 +1200,9 @@ test_options(void **state)
 			fail_msg("'%s' was accepted", s);
 	}
 	/* Good values. */
-	free_config();
-	init_config();
-	init_inout(false);
-	init_mem();
+	dev_reconfig();
 	start("ram=2,maxq=2,qsz=64,ioslots=1,sectsz=512,dsm=enable");
-	assert_int_equal(rd(0x00), 0x1e01003f);
+	assert_int_equal(rd32(0x00), 0x1e01003f);
 	bring_up(8);
 	assert_int_equal(admin(0x06, 1, DATA_GPA, 0, 0, NULL), ST_OK);
 	assert_int_equal(get64(DATA_GPA), 4096);
@@ -1339,13 +1212,7 @@ test_options(void **state)
 static void
 test_exclusive(void **state)
 {
-	char s[200];
-
-	snprintf(s, sizeof(s), "4,nvme,%s", img);
-	assert_int_equal(parse(s), 0);
-	snprintf(s, sizeof(s), "5,nvme,%s", img);
-	assert_int_equal(parse(s), 0);
-	assert_int_equal(init_pci(NULL), -1);
+	assert_int_equal(two_users("nvme", img, "", ""), -1);
 }
 
 int

@@ -11,7 +11,6 @@
  * delivery, and -s / option errors.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,40 +23,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dev_fakes.h"
-#include "devices/pci_emul.h"
-#include "devices/pci_virtio.h"
-#include "devices/virtio.h"
-
-/* ---- fake guest RAM: 1 MiB at gpa 0 ---- */
-#define RAM_SIZE	(1024 * 1024)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-
-void *
-vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return (NULL);
-	return (ram + gpa);
-}
-
-void
-vm_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-}
-
-static int msi_n;
-static uint64_t msi_addr, msi_data;
-
-int
-vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
-{
-	msi_n++;
-	msi_addr = addr;
-	msi_data = msg;
-	return (0);
-}
+#include "dev_harness.h"
 
 extern const struct pci_devemu pci_de_vblk, pci_de_vrnd;
 const void *pull_vblk = &pci_de_vblk, *pull_vrnd = &pci_de_vrnd;
@@ -74,89 +40,17 @@ static uint16_t io_base;	/* nonzero: notify through the legacy BAR */
 
 static char img[64], roimg[64];
 static uint8_t pattern[DISK_SIZE];
-static uint64_t bar;
-static int slot;
 static uint16_t avail_idx;
 
 /* ---- the guest side ---- */
-
-static uint32_t
-cfgr(int s, int off, int bytes)
-{
-	uint32_t v = 0;
-
-	pci_cfgrw(1, 0, s, 0, off, bytes, &v);
-	return (v);
-}
-
-static void
-cfgw(int s, int off, int bytes, uint32_t v)
-{
-	pci_cfgrw(0, 0, s, 0, off, bytes, &v);
-}
-
-static uint64_t
-rd(uint64_t off, int bytes)
-{
-	return (mmio(1, bar + off, bytes, 0, NULL));
-}
-
-static void
-wr(uint64_t off, int bytes, uint64_t v)
-{
-	(void)mmio(0, bar + off, bytes, v, NULL);
-}
-
-static void
-make_image(const char *path, bool fill)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, pattern, DISK_SIZE), DISK_SIZE);
-	close(fd);
-}
-
-static void
-read_image(const char *path, void *buf, off_t off, size_t len)
-{
-	int fd = open(path, O_RDONLY);
-
-	assert_true(fd >= 0);
-	assert_int_equal(pread(fd, buf, len, off), (ssize_t)len);
-	close(fd);
-}
 
 /* Configure one function from -s text and bring up the PCI bus. */
 static void
 start(const char *const *slots, int n, int use)
 {
-	char buf[256];
-
-	for (int i = 0; i < n; i++) {
-		snprintf(buf, sizeof(buf), "%s", slots[i]);
-		assert_int_equal(pci_parse_slot(buf), 0);
-	}
-	assert_int_equal(init_pci(NULL), 0);
-	slot = use;
-	cfgw(slot, PCIR_COMMAND, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
-	bar = pci_get_devinst(0, slot, 0)->pi_bar[VTPCI_MODERN_BAR].addr;
-	assert_true(bar != 0);
-}
-
-/* The driver's init sequence (§3.1.1); returns the status read back. */
-static uint8_t
-driver_init(uint64_t feat)
-{
-	wr(0x14, 1, 0);
-	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
-	wr(0x08, 4, 0);
-	wr(0x0c, 4, (uint32_t)feat);
-	wr(0x08, 4, 1);
-	wr(0x0c, 4, (uint32_t)(feat >> 32));
-	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
-	    VIRTIO_S_FEATURES_OK);
-	return (rd(0x14, 1));
+	for (int i = 0; i < n; i++)
+		assert_int_equal(parse(slots[i]), 0);
+	assert_int_equal(dev_bus_up(use, VTPCI_MODERN_BAR), 0);
 }
 
 static void
@@ -164,52 +58,30 @@ queue_up(uint16_t vector)
 {
 	memset(ram, 0, 0x4000);
 	avail_idx = 0;
-	wr(0x16, 2, 0);
-	wr(0x18, 2, QSZ);
-	wr(0x1a, 2, vector);
-	wr(0x20, 4, DESC_GPA);
-	wr(0x24, 4, 0);
-	wr(0x28, 4, AVAIL_GPA);
-	wr(0x2c, 4, 0);
-	wr(0x30, 4, USED_GPA);
-	wr(0x34, 4, 0);
-	wr(0x1c, 2, 1);
+	vq_setup(0, QSZ, vector, DESC_GPA, AVAIL_GPA, USED_GPA);
 	assert_int_equal(rd(0x1c, 2), 1);
 	wr(0x14, 1, 0x0f);
-}
-
-static volatile struct vring_desc *
-desc(int i)
-{
-	return ((volatile struct vring_desc *)(ram + DESC_GPA) + i);
 }
 
 static volatile struct vring_used *
 used(void)
 {
-	return ((volatile struct vring_used *)(ram + USED_GPA));
+	return (vr_used(USED_GPA));
 }
 
 static void
 set_desc(int i, uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
 {
-	desc(i)->addr = addr;
-	desc(i)->len = len;
-	desc(i)->flags = flags;
-	desc(i)->next = next;
+	vr_set_desc(DESC_GPA, i, addr, len, flags, next);
 }
 
 /* Post chain 'head', notify, and wait for the used ring to reach it. */
 static bool
 submit(uint16_t head)
 {
-	volatile struct vring_avail *a =
-	    (volatile struct vring_avail *)(ram + AVAIL_GPA);
 	struct timespec ts = { 0, 1000000 };
 
-	a->ring[avail_idx % ring_qsz] = head;
-	avail_idx++;
-	__atomic_store_n(&a->idx, avail_idx, __ATOMIC_RELEASE);
+	vr_post(AVAIL_GPA, ring_qsz, &avail_idx, head);
 	if (io_base != 0)
 		outp(io_base + 0x10, 2, 0);
 	else
@@ -254,12 +126,7 @@ last_used_len(void)
 static int
 setup(void **state)
 {
-	init_config();
-	init_inout(false);
-	init_mem();
-	fake_reset();
-	msi_n = 0;
-	memset(ram, 0, sizeof(ram));
+	dev_setup();
 	DESC_GPA = 0x1000;
 	AVAIL_GPA = 0x2000;
 	USED_GPA = 0x3000;
@@ -271,8 +138,8 @@ setup(void **state)
 	snprintf(img, sizeof(img), "/tmp/lhyve-tvblk-%d.img", getpid());
 	snprintf(roimg, sizeof(roimg), "/tmp/lhyve-tvblk-ro-%d.img",
 	    getpid());
-	make_image(img, true);
-	make_image(roimg, true);
+	make_file(img, pattern, DISK_SIZE);
+	make_file(roimg, pattern, DISK_SIZE);
 	return (0);
 }
 
@@ -303,21 +170,21 @@ test_pci_identity(void **state)
 	int off, types = 0;
 
 	start_blk("");
-	assert_int_equal(cfgr(4, PCIR_VENDOR, 2), 0x1af4);
+	assert_int_equal(cfgr_at(4, PCIR_VENDOR, 2), 0x1af4);
 	/* Transitional: 0x1001, revision 0, subsystem ID 2 (block). */
-	assert_int_equal(cfgr(4, PCIR_DEVICE, 2), 0x1001);
-	assert_int_equal(cfgr(4, PCIR_REVID, 1), 0);
-	assert_int_equal(cfgr(4, PCIR_SUBVEND_0, 2), 0x1af4);
-	assert_int_equal(cfgr(4, PCIR_SUBDEV_0, 2), 2);
+	assert_int_equal(cfgr_at(4, PCIR_DEVICE, 2), 0x1001);
+	assert_int_equal(cfgr_at(4, PCIR_REVID, 1), 0);
+	assert_int_equal(cfgr_at(4, PCIR_SUBVEND_0, 2), 0x1af4);
+	assert_int_equal(cfgr_at(4, PCIR_SUBDEV_0, 2), 2);
 	assert_int_equal(pci_get_devinst(0, 4, 0)->pi_bar[0].type, PCIBAR_IO);
 	/* The four vendor capabilities, each pointing into BAR 4. */
 	off = pci_emul_find_capability(pci_get_devinst(0, 4, 0), PCIY_VENDOR);
 	while (off > 0) {
-		if (cfgr(4, off, 1) == PCIY_VENDOR) {
-			types |= 1 << cfgr(4, off + 3, 1);
-			assert_int_equal(cfgr(4, off + 4, 1), 4);
+		if (cfgr_at(4, off, 1) == PCIY_VENDOR) {
+			types |= 1 << cfgr_at(4, off + 3, 1);
+			assert_int_equal(cfgr_at(4, off + 4, 1), 4);
 		}
-		off = cfgr(4, off + 1, 1);
+		off = cfgr_at(4, off + 1, 1);
 	}
 	assert_int_equal(types, 0x1e);
 	assert_true(pci_emul_find_capability(pci_get_devinst(0, 4, 0),
@@ -378,11 +245,11 @@ test_read_write(void **state)
 	memset(ram + DATA_GPA, 0x5a, 1024);
 	assert_int_equal(blk_req(1, 10, 1024, false), 0);
 	assert_int_equal(last_used_len(), 1);
-	read_image(img, buf, 10 * 512, 1024);
+	read_file(img, buf, 10 * 512, 1024);
 	for (int i = 0; i < 1024; i++)
 		assert_int_equal(buf[i], 0x5a);
 	/* The neighbours are untouched. */
-	read_image(img, buf, 9 * 512, 512);
+	read_file(img, buf, 9 * 512, 512);
 	assert_memory_equal(buf, pattern + 9 * 512, 512);
 
 	assert_int_equal(blk_req(4, 0, 0, false), 0);	/* flush */
@@ -429,9 +296,9 @@ test_discard(void **state)
 	memcpy(ram + DATA_GPA, &d, sizeof(d));
 	assert_int_equal(blk_req(11, 0, 16, false), 0);
 	memset(z, 0, sizeof(z));
-	read_image(img, buf, 5 * 512, 512);
+	read_file(img, buf, 5 * 512, 512);
 	assert_memory_equal(buf, z, 512);
-	read_image(img, buf, 6 * 512, 512);
+	read_file(img, buf, 6 * 512, 512);
 	assert_memory_equal(buf, pattern + 6 * 512, 512);
 	/* Past the end. */
 	d.sector = DISK_SIZE / 512 - 1;
@@ -475,17 +342,17 @@ test_write_zeroes(void **state)
 	memcpy(ram + DATA_GPA, &d, sizeof(d));
 	assert_int_equal(blk_req(13, 0, 16, false), 0);
 	assert_int_equal(last_used_len(), 1);
-	read_image(img, buf, 7 * 512, 1024);
+	read_file(img, buf, 7 * 512, 1024);
 	assert_memory_equal(buf, pattern + 7 * 512, 512);
 	assert_memory_equal(buf + 512, z, 512);
-	read_image(img, buf, 9 * 512, 1024);
+	read_file(img, buf, 9 * 512, 1024);
 	assert_memory_equal(buf, z, 512);
 	assert_memory_equal(buf + 512, pattern + 10 * 512, 512);
 	d.sector = 20;
 	d.flags = 1;
 	memcpy(ram + DATA_GPA, &d, sizeof(d));
 	assert_int_equal(blk_req(13, 0, 16, false), 0);
-	read_image(img, buf, 20 * 512, 1024);
+	read_file(img, buf, 20 * 512, 1024);
 	assert_memory_equal(buf, z, 1024);
 	/* Unknown flags: UNSUPP; past the end or too long: IOERR. */
 	d.flags = 2;
@@ -503,7 +370,7 @@ test_write_zeroes(void **state)
 	assert_int_equal(blk_req(13, 0, 8, false), 1);
 	assert_int_equal(rd(0x14, 1) & VIRTIO_S_NEEDS_RESET, 0);
 	/* Nothing else changed. */
-	read_image(img, buf, 0, 1024);
+	read_file(img, buf, 0, 1024);
 	assert_memory_equal(buf, pattern, 1024);
 }
 
@@ -535,7 +402,7 @@ test_read_only(void **state)
 	memset(ram + DATA_GPA, 0, 512);
 	/* A driver that ignores RO still cannot write. */
 	assert_int_equal(blk_req(1, 0, 512, false), 1);
-	read_image(roimg, buf, 0, 512);
+	read_file(roimg, buf, 0, 512);
 	assert_memory_equal(buf, pattern, 512);
 	assert_int_equal(blk_req(0, 1, 512, true), 0);
 	assert_memory_equal(ram + DATA_GPA, pattern + 512, 512);
@@ -615,8 +482,8 @@ test_msix(void **state)
 	mmio(0, tbar + 24, 4, 0x41, NULL);
 	mmio(0, tbar + 28, 4, 0, NULL);
 	cap = pci_emul_find_capability(pi, PCIY_MSIX);
-	assert_int_equal(cfgr(4, cap + 2, 2) & 0x7ff, 1);	/* 2 vectors */
-	cfgw(4, cap + 2, 2, PCIM_MSIXCTRL_MSIX_ENABLE);
+	assert_int_equal(cfgr_at(4, cap + 2, 2) & 0x7ff, 1);	/* 2 vectors */
+	cfgw_at(4, cap + 2, 2, PCIM_MSIXCTRL_MSIX_ENABLE);
 	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
 	/* Vectors beyond the table read back as NO_VECTOR. */
 	wr(0x10, 2, 5);
@@ -655,7 +522,7 @@ test_legacy(void **state)
 
 	start_blk(",ser=LEGACY");
 	pi = pci_get_devinst(0, 4, 0);
-	cfgw(4, PCIR_COMMAND, 2, PCIM_CMD_PORTEN | PCIM_CMD_MEMEN |
+	cfgw_at(4, PCIR_COMMAND, 2, PCIM_CMD_PORTEN | PCIM_CMD_MEMEN |
 	    PCIM_CMD_BUSMASTEREN);
 	io_base = pi->pi_bar[0].addr;
 	assert_true(io_base != 0);
@@ -707,8 +574,8 @@ test_rnd(void **state)
 	int nz = 0;
 
 	start(v, 1, 5);
-	assert_int_equal(cfgr(5, PCIR_DEVICE, 2), 0x1005);
-	assert_int_equal(cfgr(5, PCIR_SUBDEV_0, 2), 4);
+	assert_int_equal(cfgr_at(5, PCIR_DEVICE, 2), 0x1005);
+	assert_int_equal(cfgr_at(5, PCIR_SUBDEV_0, 2), 4);
 	assert_int_equal(driver_init(VIRTIO_F_VERSION_1), 0x0b);
 	queue_up(VIRTIO_MSI_NO_VECTOR);
 	memset(ram + DATA_GPA, 0, 256);
@@ -727,15 +594,6 @@ test_rnd(void **state)
 
 /* ---- bad options ---- */
 
-static int
-parse(const char *s)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	return (pci_parse_slot(buf));
-}
-
 static void
 test_bad_options(void **state)
 {
@@ -749,10 +607,7 @@ test_bad_options(void **state)
 	const char *bad[] = { ",sectorsize=100", ",sectorsize=4096/512",
 	    ",sectorsize=abc", ",ro=maybe", ",nocahce", "" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		free_config();
-		init_config();
-		init_inout(false);
-		init_mem();
+		dev_reconfig();
 		snprintf(s, sizeof(s), "4,virtio-blk,%s%s", i + 1 <
 		    sizeof(bad) / sizeof(bad[0]) ? img : "/nonexistent/x",
 		    bad[i]);
@@ -773,40 +628,22 @@ test_sectorsize(void **state)
 static void
 test_exclusive(void **state)
 {
-	char s[200];
-
 	/* Two writers of one image: the second is refused. */
-	snprintf(s, sizeof(s), "4,virtio-blk,%s", img);
-	assert_int_equal(parse(s), 0);
-	snprintf(s, sizeof(s), "5,virtio-blk,%s", img);
-	assert_int_equal(parse(s), 0);
-	assert_int_equal(init_pci(NULL), -1);
+	assert_int_equal(two_users("virtio-blk", img, "", ""), -1);
 }
 
 static void
 test_shared_ro(void **state)
 {
-	char s[200];
-
 	/* Two ro users of one image are fine. */
-	snprintf(s, sizeof(s), "4,virtio-blk,%s,ro", roimg);
-	assert_int_equal(parse(s), 0);
-	snprintf(s, sizeof(s), "5,virtio-blk,%s,ro", roimg);
-	assert_int_equal(parse(s), 0);
-	assert_int_equal(init_pci(NULL), 0);
+	assert_int_equal(two_users("virtio-blk", roimg, ",ro", ",ro"), 0);
 }
 
 static void
 test_ro_and_writer(void **state)
 {
-	char s[200];
-
 	/* A ro user and a writer of one image: refused. */
-	snprintf(s, sizeof(s), "4,virtio-blk,%s,ro", roimg);
-	assert_int_equal(parse(s), 0);
-	snprintf(s, sizeof(s), "5,virtio-blk,%s", roimg);
-	assert_int_equal(parse(s), 0);
-	assert_int_equal(init_pci(NULL), -1);
+	assert_int_equal(two_users("virtio-blk", roimg, ",ro", ""), -1);
 }
 
 int

@@ -27,35 +27,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dev_fakes.h"
-#include "devices/pci_emul.h"
-#include "devices/pci_virtio.h"
-#include "devices/virtio.h"
+#include "dev_harness.h"
 #include "mevent.h"
-
-/* ---- fake guest RAM: 1 MiB at gpa 0 ---- */
-#define RAM_SIZE	(1024 * 1024)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-
-void *
-vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return (NULL);
-	return (ram + gpa);
-}
-
-void
-vm_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-}
-
-int
-vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
-{
-	return (0);
-}
 
 extern const struct pci_devemu pci_de_vcon;
 const void *pull_vcon = &pci_de_vcon;
@@ -67,62 +40,24 @@ const void *pull_vcon = &pci_de_vcon;
 #define BUF(q, i)	(0x20000 + 0x1000 * (uint64_t)(q) + 0x100 * (i))
 
 static char sock[80], outf[80];
-static uint64_t bar;
 static uint16_t avail_idx[NQ], seen_used[NQ];
 static pthread_t evthr;
 
 /* ---- the guest side ---- */
 
-static uint32_t
-cfgr(int off, int bytes)
-{
-	uint32_t v = 0;
-
-	pci_cfgrw(1, 0, SLOT, 0, off, bytes, &v);
-	return (v);
-}
-
-static uint64_t
-rd(uint64_t off, int bytes)
-{
-	return (mmio(1, bar + off, bytes, 0, NULL));
-}
-
-static void
-wr(uint64_t off, int bytes, uint64_t v)
-{
-	(void)mmio(0, bar + off, bytes, v, NULL);
-}
-
-static volatile struct vring_desc *
-desc(int q, int i)
-{
-	return ((volatile struct vring_desc *)(ram + QPAGE(q)) + i);
-}
-
-static volatile struct vring_avail *
-avail(int q)
-{
-	return ((volatile struct vring_avail *)(ram + QPAGE(q) + 0x200));
-}
-
 static volatile struct vring_used *
 used(int q)
 {
-	return ((volatile struct vring_used *)(ram + QPAGE(q) + 0x400));
+	return (vr_used(QPAGE(q) + 0x400));
 }
 
 /* Post buffer i of queue q (len bytes, device-writable or not). */
 static void
 post(int q, int i, uint32_t len, bool dev_writes)
 {
-	desc(q, i)->addr = BUF(q, i);
-	desc(q, i)->len = len;
-	desc(q, i)->flags = dev_writes ? VRING_DESC_F_WRITE : 0;
-	desc(q, i)->next = 0;
-	avail(q)->ring[avail_idx[q] % QSZ] = i;
-	avail_idx[q]++;
-	__atomic_store_n(&avail(q)->idx, avail_idx[q], __ATOMIC_RELEASE);
+	vr_set_desc(QPAGE(q), i, BUF(q, i), len,
+	    dev_writes ? VRING_DESC_F_WRITE : 0, 0);
+	vr_post(QPAGE(q) + 0x200, QSZ, &avail_idx[q], i);
 	wr(VTPCI_NOTIFY_OFF + VTPCI_NOTIFY_MULT * q, 2, q);
 }
 
@@ -209,29 +144,10 @@ static void
 start(const char *opts)
 {
 	char buf[300];
-	uint32_t cmd;
 
 	snprintf(buf, sizeof(buf), "%d,virtio-console,%s", SLOT, opts);
-	assert_int_equal(pci_parse_slot(buf), 0);
-	assert_int_equal(init_pci(NULL), 0);
-	cmd = PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN;
-	pci_cfgrw(0, 0, SLOT, 0, PCIR_COMMAND, 2, &cmd);
-	bar = pci_get_devinst(0, SLOT, 0)->pi_bar[VTPCI_MODERN_BAR].addr;
-	assert_true(bar != 0);
-}
-
-static uint8_t
-driver_init(uint64_t feat)
-{
-	wr(0x14, 1, 0);
-	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
-	wr(0x08, 4, 0);
-	wr(0x0c, 4, (uint32_t)feat);
-	wr(0x08, 4, 1);
-	wr(0x0c, 4, (uint32_t)(feat >> 32));
-	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
-	    VIRTIO_S_FEATURES_OK);
-	return (rd(0x14, 1));
+	assert_int_equal(parse(buf), 0);
+	assert_int_equal(dev_bus_up(SLOT, VTPCI_MODERN_BAR), 0);
 }
 
 static void
@@ -242,15 +158,8 @@ queues_up(int nq)
 	memset(seen_used, 0, sizeof(seen_used));
 	ctrl_n = 0;
 	for (int q = 0; q < nq; q++) {
-		wr(0x16, 2, q);
-		wr(0x18, 2, QSZ);
-		wr(0x20, 4, QPAGE(q));
-		wr(0x24, 4, 0);
-		wr(0x28, 4, QPAGE(q) + 0x200);
-		wr(0x2c, 4, 0);
-		wr(0x30, 4, QPAGE(q) + 0x400);
-		wr(0x34, 4, 0);
-		wr(0x1c, 2, 1);
+		vq_setup(q, QSZ, -1, QPAGE(q), QPAGE(q) + 0x200,
+		    QPAGE(q) + 0x400);
 		assert_int_equal(rd(0x1c, 2), 1);
 	}
 	wr(0x14, 1, 0x0f);
@@ -288,11 +197,7 @@ read_exact(int s, char *buf, size_t n)
 static int
 setup(void **state)
 {
-	init_config();
-	init_inout(false);
-	init_mem();
-	fake_reset();
-	memset(ram, 0, sizeof(ram));
+	dev_setup();
 	snprintf(sock, sizeof(sock), "/tmp/lhyve-tvcon-%d.sock", getpid());
 	snprintf(outf, sizeof(outf), "/tmp/lhyve-tvcon-%d.out", getpid());
 	unlink(sock);
@@ -467,15 +372,6 @@ test_reset_and_legacy_driver(void **state)
 	expect_ctrl(0, 7, 1, "port1");
 	expect_ctrl(0, 6, 1, NULL);	/* the client is still there */
 	close(s);
-}
-
-static int
-parse(const char *s)
-{
-	char buf[1024];
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	return (pci_parse_slot(buf));
 }
 
 static void

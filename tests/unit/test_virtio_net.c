@@ -25,36 +25,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "dev_fakes.h"
+#include "dev_harness.h"
 #include "devices/net_backend.h"
-#include "devices/pci_emul.h"
-#include "devices/pci_virtio.h"
-#include "devices/virtio.h"
 #include "mevent.h"
-
-/* ---- fake guest RAM: 1 MiB at gpa 0 ---- */
-#define RAM_SIZE	(1024 * 1024)
-static uint8_t ram[RAM_SIZE] __attribute__((aligned(4096)));
-
-void *
-vm_map_gpa(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return (NULL);
-	return (ram + gpa);
-}
-
-void
-vm_notify_write(struct vmctx *ctx, uint64_t gpa, size_t len)
-{
-}
-
-int
-vm_lapic_msi(struct vmctx *ctx, uint64_t addr, uint64_t msg)
-{
-	return (0);
-}
 
 extern const struct pci_devemu pci_de_vnet;
 const void *pull_vnet = &pci_de_vnet;
@@ -185,7 +158,6 @@ static const uint64_t AVAIL[2] = { 0x2000, 0x5000 };
 static const uint64_t USED[2] = { 0x3000, 0x6000 };
 #define BUF_GPA		0x10000		/* receive buffers, 4 KiB apart */
 #define TX_GPA		0x80000
-static uint64_t bar;
 static uint16_t avail_idx[2];
 
 #define F_CSUM		(1ULL << 0)
@@ -196,33 +168,6 @@ static uint16_t avail_idx[2];
 #define F_MRG		(1ULL << 15)
 #define F_STATUS	(1ULL << 16)
 
-static uint32_t
-cfgr(int off, int bytes)
-{
-	uint32_t v = 0;
-
-	pci_cfgrw(1, 0, SLOT, 0, off, bytes, &v);
-	return (v);
-}
-
-static void
-cfgw(int off, int bytes, uint32_t v)
-{
-	pci_cfgrw(0, 0, SLOT, 0, off, bytes, &v);
-}
-
-static uint64_t
-rd(uint64_t off, int bytes)
-{
-	return (mmio(1, bar + off, bytes, 0, NULL));
-}
-
-static void
-wr(uint64_t off, int bytes, uint64_t v)
-{
-	(void)mmio(0, bar + off, bytes, v, NULL);
-}
-
 /* -s text, then the bus; 0 or what init_pci said. */
 static int
 start(const char *conf)
@@ -231,13 +176,8 @@ start(const char *conf)
 
 	snprintf(buf, sizeof(buf), "%d,virtio-net%s%s", SLOT,
 	    conf[0] != '\0' ? "," : "", conf);
-	assert_int_equal(pci_parse_slot(buf), 0);
-	if (init_pci(NULL) != 0)
-		return (-1);
-	cfgw(PCIR_COMMAND, 2, PCIM_CMD_MEMEN | PCIM_CMD_BUSMASTEREN);
-	bar = pci_get_devinst(0, SLOT, 0)->pi_bar[VTPCI_MODERN_BAR].addr;
-	assert_true(bar != 0);
-	return (0);
+	assert_int_equal(parse(buf), 0);
+	return (dev_bus_up(SLOT, VTPCI_MODERN_BAR));
 }
 
 static uint64_t
@@ -255,64 +195,34 @@ offered(void)
 static uint8_t
 driver_up(uint64_t feat)
 {
-	wr(0x14, 1, 0);
-	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
-	wr(0x08, 4, 0);
-	wr(0x0c, 4, (uint32_t)feat);
-	wr(0x08, 4, 1);
-	wr(0x0c, 4, (uint32_t)(feat >> 32));
-	wr(0x14, 1, VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER |
-	    VIRTIO_S_FEATURES_OK);
-	if ((rd(0x14, 1) & VIRTIO_S_FEATURES_OK) == 0)
+	if ((driver_init(feat) & VIRTIO_S_FEATURES_OK) == 0)
 		return (rd(0x14, 1));
 	memset(ram, 0, 0x8000);
 	for (int q = 0; q < 2; q++) {
 		avail_idx[q] = 0;
-		wr(0x16, 2, q);
-		wr(0x18, 2, QSZ);
-		wr(0x20, 4, DESC[q]);
-		wr(0x24, 4, 0);
-		wr(0x28, 4, AVAIL[q]);
-		wr(0x2c, 4, 0);
-		wr(0x30, 4, USED[q]);
-		wr(0x34, 4, 0);
-		wr(0x1c, 2, 1);
+		vq_setup(q, QSZ, -1, DESC[q], AVAIL[q], USED[q]);
 	}
 	wr(0x14, 1, 0x0f);
 	return (rd(0x14, 1));
 }
 
-static volatile struct vring_desc *
-desc(int q, int i)
-{
-	return ((volatile struct vring_desc *)(ram + DESC[q]) + i);
-}
-
 static volatile struct vring_used *
 used(int q)
 {
-	return ((volatile struct vring_used *)(ram + USED[q]));
+	return (vr_used(USED[q]));
 }
 
 static void
 set_desc(int q, int i, uint64_t addr, uint32_t len, uint16_t flags,
     uint16_t next)
 {
-	desc(q, i)->addr = addr;
-	desc(q, i)->len = len;
-	desc(q, i)->flags = flags;
-	desc(q, i)->next = next;
+	vr_set_desc(DESC[q], i, addr, len, flags, next);
 }
 
 static void
 post(int q, uint16_t head)
 {
-	volatile struct vring_avail *a =
-	    (volatile struct vring_avail *)(ram + AVAIL[q]);
-
-	a->ring[avail_idx[q] % QSZ] = head;
-	avail_idx[q]++;
-	__atomic_store_n(&a->idx, avail_idx[q], __ATOMIC_RELEASE);
+	vr_post(AVAIL[q], QSZ, &avail_idx[q], head);
 }
 
 static void
@@ -342,12 +252,8 @@ post_rx(int n, uint32_t len)
 static int
 setup(void **state)
 {
-	init_config();
-	init_inout(false);
-	init_mem();
-	fake_reset();
+	dev_setup();
 	set_config_value("name", "vmtest");
-	memset(ram, 0, sizeof(ram));
 	memset(&fq, 0, sizeof(fq));
 	tx_last_len = 0;
 	tx_count = 0;
@@ -502,10 +408,7 @@ test_bad_options(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		free_config();
-		init_config();
-		init_inout(false);
-		init_mem();
+		dev_reconfig();
 		assert_int_equal(start(bad[i]), -1);
 	}
 }

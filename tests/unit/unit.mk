@@ -27,3 +27,7 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/liblhyve.a $(BUILD)/tests/unit/st
 unit-build: $(UNIT_BINS)
 
 .PHONY: unit-build
+
+# gcc -MMD wrote each program's header dependencies next to it (test_X.d):
+# a changed dev_harness.h or src/ header rebuilds the programs that use it.
+-include $(UNIT_BINS:%=%.d)

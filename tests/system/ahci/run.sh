@@ -32,69 +32,35 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
-BACKEND=${LHYVE_BACKEND:-emu}
-TMO=${SYSTEM_TIMEOUT:-600}
-VCPUS=${VCPUS:-1}
-nfail=0
-
-pass() { echo "PASS system-ahci/$1"; }
-fail() { echo "FAIL system-ahci/$1 ($2)"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP system-ahci/$1 ($2)"; }
+. tests/system/lib.sh
+tier_init ahci
 
 TESTS=(hd-ext4-read hd-ext4-write-host hd-e2fsck-clean hd-ncq hd-trim
     hd-serial cd-iso-read cd-refuses-write multiport-hd-read
     multiport-cd-read no-ata-errors bad-options)
 
 bad_options() {
-	local out rc bad=""
-	for s in "4,ahci-hd" "4,ahci-cd" "4,ahci,xx:$WORK/raw.img" \
-	    "4,ahci,hd:" "4,ahci-hd,/nonexistent/disk.img" \
+	check_refused bad-options "" "4,ahci-hd" "4,ahci-cd" \
+	    "4,ahci,xx:$WORK/raw.img" "4,ahci,hd:" \
+	    "4,ahci-hd,/nonexistent/disk.img" \
 	    "4,ahci-hd,$WORK/raw.img,nocahce" \
 	    "4,ahci,hd:$WORK/raw.img,ro=maybe" \
-	    "4,ahci,hd:$WORK/raw.img,nmrr=-1"; do
-		out=$("$LHYVE" -m 64M -s 0,hostbridge -s "$s" --kernel /dev/null \
-		    vmbad 2>&1 </dev/null)
-		rc=$?
-		if [ "$rc" -ne 4 ] || ! grep -q "lhyve: " <<<"$out"; then
-			bad="$bad '$s'->$rc"
-		fi
-	done
-	if [ -z "$bad" ]; then
-		pass bad-options
-	else
-		fail bad-options "expected exit 4 and a message:$bad"
-	fi
+	    "4,ahci,hd:$WORK/raw.img,nmrr=-1"
 }
 
-if [ ! -x "$LHYVE" ]; then
-	for t in "${TESTS[@]}"; do skip "$t" "no $LHYVE (run make)"; done
-	exit 0
-fi
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-ahci.XXXXXX")
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+require_lhyve
+make_work
 head -c 8M /dev/zero >"$WORK/raw.img"
 
-need_skip() {
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] || skip "$t" "$1"
-	done
-	bad_options
-	[ "$nfail" -eq 0 ]
-	exit
-}
-
 if [ "$BACKEND" = kvm ] && [ ! -w /dev/kvm ]; then
-	need_skip "no writable /dev/kvm for LHYVE_BACKEND=kvm"
+	skip_guest_tests "no writable /dev/kvm for LHYVE_BACKEND=kvm"
 fi
 for tool in mkfs.ext4 debugfs e2fsck xorriso cpio; do
-	command -v "$tool" >/dev/null 2>&1 || need_skip "no $tool"
+	command -v "$tool" >/dev/null 2>&1 || skip_guest_tests "no $tool"
 done
 if ! tests/system/fetch.sh -q --generic >"$WORK/fetch.env" \
     2>"$WORK/fetch.err"; then
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] || fail "$t" "tests/system/fetch.sh --generic failed: $(tail -n 1 "$WORK/fetch.err")"
-	done
+	fail_guest_tests "tests/system/fetch.sh --generic failed: $(tail -n 1 "$WORK/fetch.err")"
 	bad_options
 	exit 1
 fi
@@ -128,7 +94,7 @@ add_mod() {
 M="$WORK/root/lib/ahci"
 mkdir -p "$M" "$WORK/root/bin"
 for m in crc32c_generic ahci sd_mod sr_mod isofs ext4; do
-	add_mod "$m" 2>>"$WORK/mods.err" || need_skip "$(cat "$WORK/mods.err")"
+	add_mod "$m" 2>>"$WORK/mods.err" || skip_guest_tests "$(cat "$WORK/mods.err")"
 done
 INS=""
 for f in "${ORDER[@]}"; do
@@ -143,9 +109,9 @@ head -c 2M /dev/urandom >"$WORK/isodir/docs/payload.bin"
 HDSUM=$(sha256sum <"$WORK/ext4dir/sub/data.bin" | cut -d' ' -f1)
 CDSUM=$(sha256sum <"$WORK/isodir/docs/payload.bin" | cut -d' ' -f1)
 mkfs.ext4 -q -F -L lhyveahci -d "$WORK/ext4dir" "$WORK/ext4.img" 64M \
-    >"$WORK/mkfs.log" 2>&1 || need_skip "mkfs.ext4 -d failed"
+    >"$WORK/mkfs.log" 2>&1 || skip_guest_tests "mkfs.ext4 -d failed"
 xorriso -as mkisofs -quiet -R -J -V LHYVE_ISO -o "$WORK/data.iso" \
-    "$WORK/isodir" >"$WORK/xorriso.log" 2>&1 || need_skip "xorriso failed"
+    "$WORK/isodir" >"$WORK/xorriso.log" 2>&1 || skip_guest_tests "xorriso failed"
 head -c 1M /dev/urandom >"$WORK/raw.img"
 head -c 7M /dev/zero >>"$WORK/raw.img"
 RAWSUM=$(head -c 1M "$WORK/raw.img" | sha256sum | cut -d' ' -f1)
@@ -199,34 +165,26 @@ sed -i "s/\$PAT/$PAT/" "$WORK/root/bin/ahci-test"
 chmod 755 "$WORK/root/bin/ahci-test"
 
 tests/system/mkinitramfs.sh -d "$WORK/root" -c "$INS true" \
-    -c "/bin/ahci-test" "$WORK/initrd.cpio.gz" 2>"$WORK/mkinitramfs.log" || {
-	for t in "${TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
-	exit 1
-}
+    -c "/bin/ahci-test" "$WORK/initrd.cpio.gz" 2>"$WORK/mkinitramfs.log" ||
+    initramfs_failed
 
 # -- one boot ---------------------------------------------------------------
 LOG=$WORK/console.log
 start=$(date +%s%N)
-timeout -k 10 "$TMO" "$LHYVE" -o backend="$BACKEND" -c "$VCPUS" -m 512M \
+boot "$LOG" -o backend="$BACKEND" -c "$VCPUS" -m 512M \
     -s 0,hostbridge -s 31,lpc -l com1,stdio \
     -s "4,ahci-hd,$WORK/ext4.img" \
     -s "5,ahci-cd,$WORK/data.iso" \
     -s "6,ahci,hd:$WORK/raw.img,ser=LHYVE-AHCI-SER,cd:$WORK/data.iso" \
     --kernel "$LHYVE_GENERIC_VMLINUZ" --initrd "$WORK/initrd.cpio.gz" \
-    --cmdline "console=ttyS0 quiet${XCMD:+ $XCMD}" vm0 </dev/null \
-    >"$LOG.raw" 2>&1
-rc=$?
+    --cmdline "console=ttyS0 quiet${XCMD:+ $XCMD}" vm0
 end=$(date +%s%N)
-tr -d '\r' <"$LOG.raw" >"$LOG"
 ms=$(((end - start) / 1000000))
 printf '# system-ahci: the boot took %d.%03d s (lhyve exit %d)\n' \
     $((ms / 1000)) $((ms % 1000)) "$rc"
-val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2- | cut -d' ' -f1; }
 
 if ! grep -aq LHYVE-POWEROFF "$LOG"; then
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] || fail "$t" "guest did not finish (lhyve exit $rc)"
-	done
+	fail_guest_tests "guest did not finish (lhyve exit $rc)"
 	tail -n 60 "$LOG" | sed 's/^/    | /'
 	bad_options
 	exit 1

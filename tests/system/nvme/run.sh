@@ -28,70 +28,34 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
-BACKEND=${LHYVE_BACKEND:-emu}
-CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
-TMO=${SYSTEM_TIMEOUT:-600}
-nfail=0
-
-pass() { echo "PASS system-nvme/$1"; }
-fail() { echo "FAIL system-nvme/$1 ($2)"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP system-nvme/$1 ($2)"; }
+. tests/system/lib.sh
+tier_init nvme
 
 TESTS=(ctrl-identity ns-sizes msix-queues ext4-read-sha256 ext4-write-host
     ext4-fstrim e2fsck-clean ram-roundtrip bad-options)
 
-VMLINUZ=$(ls "$CACHE"/linux-image-*/boot/vmlinuz-* 2>/dev/null | head -n 1)
+find_kernel
 
 # -- bad -s options: no guest needed -------------------------------------
 bad_options() {
-	local out rc bad="" s
-	for s in "4,nvme" "4,nvme,,ro" "4,nvme,ram=0" "4,nvme,ram=16,maxq=0" \
-	    "4,nvme,ram=16,qsz=1" "4,nvme,ram=16,sectsz=1000" \
-	    "4,nvme,ram=16,dsm=sometimes" "4,nvme,ram=16,nocahce" \
-	    "4,nvme,/nonexistent/disk.img"; do
-		out=$("$LHYVE" -o backend="$BACKEND" -m 64M -s 0,hostbridge \
-		    -s "$s" --kernel /dev/null vmbad 2>&1 </dev/null)
-		rc=$?
-		if [ "$rc" -ne 4 ] || ! grep -q "lhyve: " <<<"$out"; then
-			bad="$bad '$s'->$rc"
-		fi
-	done
-	if [ -z "$bad" ]; then
-		pass bad-options
-	else
-		fail bad-options "expected exit 4 and a message:$bad"
-	fi
+	check_refused bad-options "-o backend=$BACKEND" "4,nvme" "4,nvme,,ro" \
+	    "4,nvme,ram=0" "4,nvme,ram=16,maxq=0" "4,nvme,ram=16,qsz=1" \
+	    "4,nvme,ram=16,sectsz=1000" "4,nvme,ram=16,dsm=sometimes" \
+	    "4,nvme,ram=16,nocahce" "4,nvme,/nonexistent/disk.img"
 }
 
-if [ ! -x "$LHYVE" ]; then
-	for t in "${TESTS[@]}"; do skip "$t" "no $LHYVE (run make)"; done
-	exit 0
-fi
-if [ -z "$VMLINUZ" ]; then
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] && continue
-		skip "$t" "no Debian kernel in $CACHE (tests/system/fetch.sh)"
-	done
-	bad_options
-	[ "$nfail" -eq 0 ]
-	exit
-fi
+require_lhyve
+[ -n "$VMLINUZ" ] ||
+    skip_guest_tests "no Debian kernel in $CACHE (tests/system/fetch.sh)"
 for tool in mkfs.ext4 debugfs e2fsck; do
 	if ! command -v "$tool" >/dev/null 2>&1 &&
 	    ! [ -x "/usr/sbin/$tool" ] && ! [ -x "/sbin/$tool" ]; then
-		for t in "${TESTS[@]}"; do
-			[ "$t" = bad-options ] || skip "$t" "no $tool (e2fsprogs)"
-		done
-		bad_options
-		[ "$nfail" -eq 0 ]
-		exit
+		skip_guest_tests "no $tool (e2fsprogs)"
 	fi
 done
 export PATH="$PATH:/usr/sbin:/sbin"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-nvme.XXXXXX")
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+make_work
 
 # The ext4 image: one file of random data, built without root.
 mkdir -p "$WORK/fs/dir"
@@ -99,9 +63,7 @@ head -c 300000 /dev/urandom >"$WORK/fs/dir/hello.bin"
 HELLO=$(sha256sum <"$WORK/fs/dir/hello.bin" | cut -d' ' -f1)
 if ! mkfs.ext4 -q -F -L lhyvenvme -d "$WORK/fs" "$WORK/disk.img" 32M \
     >"$WORK/mkfs.log" 2>&1; then
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] || fail "$t" "mkfs.ext4 -d failed"
-	done
+	fail_guest_tests "mkfs.ext4 -d failed"
 	sed 's/^/    | /' "$WORK/mkfs.log"
 	bad_options
 	exit 1
@@ -127,26 +89,18 @@ G=(
 	"echo QUEUES=\$(grep -c 'nvme0q[1-9]' /proc/interrupts)"
 )
 tests/system/mkinitramfs.sh "${G[@]/#/-c}" "$WORK/initrd.cpio.gz" \
-    2>"$WORK/mkinitramfs.log" || {
-	for t in "${TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
-	exit 1
-}
+    2>"$WORK/mkinitramfs.log" || initramfs_failed
 
 LOG=$WORK/console.log
-timeout -k 10 "$TMO" "$LHYVE" -o backend="$BACKEND" -c 2 -m 512M \
+boot "$LOG" -o backend="$BACKEND" -c 2 -m 512M \
     -s 0,hostbridge -s 31,lpc -l com1,stdio \
     -s "4,nvme,$WORK/disk.img,ser=LHYVE-NVME-DISK" \
     -s "5,nvme,ram=16,ser=LHYVE-NVME-RAM,maxq=2" \
     --kernel "$VMLINUZ" --initrd "$WORK/initrd.cpio.gz" \
-    --cmdline "console=ttyS0 quiet" vm0 </dev/null >"$LOG.raw" 2>&1
-rc=$?
-tr -d '\r' <"$LOG.raw" >"$LOG"
-val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2- | cut -d' ' -f1; }
+    --cmdline "console=ttyS0 quiet" vm0
 
 if ! grep -aq LHYVE-POWEROFF "$LOG"; then
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] || fail "$t" "guest did not finish (lhyve exit $rc)"
-	done
+	fail_guest_tests "guest did not finish (lhyve exit $rc)"
 	tail -n 40 "$LOG" | sed 's/^/    | /'
 	bad_options
 	exit 1

@@ -23,65 +23,32 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
-CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
-TMO=${SYSTEM_TIMEOUT:-600}
-VCPUS=${VCPUS:-1}
-nfail=0
-
-pass() { echo "PASS system-virtio/$1"; }
-fail() { echo "FAIL system-virtio/$1 ($2)"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP system-virtio/$1 ($2)"; }
+. tests/system/lib.sh
+tier_init virtio
 
 # Each guest test runs twice: MSI-X (default) and "-W-smp" (-W, 2 vCPUs).
 TESTS=(blk-read-sha256 blk-write-host blk-serial blk-size blk-ro-refuses
     rnd-current rnd-read bad-options)
 
-KDIR=$(ls -d "$CACHE"/linux-image-*/ 2>/dev/null | head -n 1)
-KDIR=${KDIR%/}
-VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-MODS=$(ls -d "$KDIR"/lib/modules/*/kernel 2>/dev/null | head -n 1)
+find_kernel
 
 # -- bad -s options: no guest needed -------------------------------------
 bad_options() {
-	local out rc bad=""
-	for s in "4,virtio-blk" "4,virtio-blk,,ro" "4,virtio-blk,sectorsize=512" \
-	    "4,virtio-blk,/nonexistent/disk.img" \
+	check_refused bad-options "" "4,virtio-blk" "4,virtio-blk,,ro" \
+	    "4,virtio-blk,sectorsize=512" "4,virtio-blk,/nonexistent/disk.img" \
 	    "4,virtio-blk,/dev/null,sectorsize=100" \
 	    "4,virtio-blk,$WORK/disk.img,nocahce" \
 	    "4,virtio-blk,$WORK/disk.img,ro=maybe" \
 	    "7,virtio-console" "7,virtio-console,port1" \
-	    "7,virtio-console,port1=$WORK/disk.img"; do
-		out=$("$LHYVE" -m 64M -s 0,hostbridge -s "$s" --kernel /dev/null \
-		    vmbad 2>&1 </dev/null)
-		rc=$?
-		if [ "$rc" -ne 4 ] || ! grep -q "lhyve: " <<<"$out"; then
-			bad="$bad '$s'->$rc"
-		fi
-	done
-	if [ -z "$bad" ]; then
-		pass bad-options
-	else
-		fail bad-options "expected exit 4 and a message:$bad"
-	fi
+	    "7,virtio-console,port1=$WORK/disk.img"
 }
 
-if [ ! -x "$LHYVE" ]; then
-	for t in "${TESTS[@]}"; do skip "$t" "no $LHYVE (run make)"; done
-	exit 0
-fi
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-virtio.XXXXXX")
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+require_lhyve
+make_work
 
 if [ -z "$VMLINUZ" ] || [ -z "$MODS" ]; then
-	for t in "${TESTS[@]}"; do
-		[ "$t" = bad-options ] && continue
-		skip "$t" "no Debian kernel in $CACHE (tests/system/fetch.sh)"
-	done
 	head -c 1M /dev/zero >"$WORK/disk.img"
-	bad_options
-	[ "$nfail" -eq 0 ]
-	exit
+	skip_guest_tests "no Debian kernel in $CACHE (tests/system/fetch.sh)"
 fi
 
 
@@ -117,10 +84,7 @@ tests/system/mkinitramfs.sh \
     -c "echo RNGBYTES=\$(head -c 4096 /dev/hwrng | wc -c)" \
     -c "cat /proc/interrupts | grep -i virtio" \
     -c "echo FEAT=\$(cat /sys/bus/virtio/devices/virtio0/features)" \
-    "$WORK/base.cpio.gz" 2>"$WORK/mkinitramfs.log" || {
-	for t in "${TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
-	exit 1
-}
+    "$WORK/base.cpio.gz" 2>"$WORK/mkinitramfs.log" || initramfs_failed
 (cd "$WORK/mods" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc --owner=0:0 --quiet) | gzip -n >"$WORK/mods.cpio.gz"
 cat "$WORK/base.cpio.gz" "$WORK/mods.cpio.gz" >"$WORK/initrd.cpio.gz"
@@ -128,29 +92,22 @@ cat "$WORK/base.cpio.gz" "$WORK/mods.cpio.gz" >"$WORK/initrd.cpio.gz"
 # boot_check SUFFIX LHYVE-ARGS...: one boot with fresh disks, then every
 # guest-side test, named with SUFFIX ("" or e.g. "-msi-intx").
 boot_check() {
-	local sfx=$1 log rc want got why t
+	local sfx=$1 rc want got
 	shift
 	head -c 1M /dev/urandom >"$WORK/disk.img"
 	head -c 7M /dev/zero >>"$WORK/disk.img"
 	SUM=$(head -c 1M "$WORK/disk.img" | sha256sum | cut -d' ' -f1)
 	head -c 1M /dev/urandom >"$WORK/ro.img"
 	cp "$WORK/ro.img" "$WORK/ro.orig"
-	log=$WORK/console$sfx.log
-	timeout -k 10 "$TMO" "$LHYVE" "$@" -m 512M -s 0,hostbridge \
+	LOG=$WORK/console$sfx.log
+	boot "$LOG" "$@" -m 512M -s 0,hostbridge \
 	    -s 31,lpc -l com1,stdio \
 	    -s "4,virtio-blk,$WORK/disk.img,ser=LHYVE-SER-42" \
 	    -s "5,virtio-rnd" -s "6,virtio-blk,$WORK/ro.img,ro" \
 	    --kernel "$VMLINUZ" --initrd "$WORK/initrd.cpio.gz" \
-	    --cmdline "console=ttyS0 quiet${XCMD:+ $XCMD}" vm0 </dev/null \
-	    >"$log" 2>&1
-	rc=$?
-	tr -d '\r' <"$log" >"$log.txt"
-	LOG=$log.txt
+	    --cmdline "console=ttyS0 quiet${XCMD:+ $XCMD}" vm0
 	if ! grep -aq LHYVE-POWEROFF "$LOG"; then
-		why="guest did not finish (lhyve exit $rc)"
-		for t in "${TESTS[@]}"; do
-			[ "$t" = bad-options ] || fail "$t$sfx" "$why"
-		done
+		fail_guest_tests "guest did not finish (lhyve exit $rc)" "$sfx"
 		tail -n 40 "$LOG" | sed 's/^/    | /'
 		return
 	fi
@@ -203,7 +160,6 @@ boot_check() {
 	fi
 	[ "$nfail" -gt "$nf" ] && tail -n 60 "$LOG" | sed 's/^/    | /'
 }
-val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2- | cut -d' ' -f1; }
 
 boot_check "" -c "$VCPUS"
 boot_check "-W-smp" -c 2 -W
