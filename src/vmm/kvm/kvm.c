@@ -350,7 +350,6 @@ kvm_vm_init(struct vmctx *ctx)
 		kvm_fail("KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		goto fail;
 	}
-	vm->pvm = kvm_host_is_pvm();
 
 	vm->vmfd = ioctl(vm->kvmfd, KVM_CREATE_VM, 0);
 	if (vm->vmfd < 0) {

@@ -191,8 +191,6 @@ kvm_cpuid_set(struct vcpu *vcpu)
 		return (-ENOMEM);
 	error = kvm_cpuid_build(vcpu, &vm->supported, vm->tsc_khz,
 	    vm->apic_bus_ns, t);
-	if (error == 0 && vm->pvm)
-		error = kvm_pvm_cpuid(t, &vm->supported);
 	if (error == 0 && ioctl(kvm_sc(vcpu)->fd, KVM_SET_CPUID2, t) != 0)
 		error = -errno;
 	free(t);

@@ -63,7 +63,6 @@ struct kvm_vm {
 	uint32_t apic_bus_ns;           /* LAPIC timer tick: 40, else 1 */
 	uint32_t tsc_khz;               /* the guest TSC rate */
 	struct kvm_cpuid_table supported;
-	bool pvm;                       /* kvm_pvm host (kvm_pvm.c) */
 	int nslots;                     /* slots in use, 0..nslots-1 */
 	bool hpet_legacy;
 	pthread_mutex_t mtx;            /* irq lines, PIT state */
@@ -164,12 +163,6 @@ int kvm_dbg_get_capability(struct vcpu *vcpu, enum vm_cap_type cap,
     int *val);
 int kvm_dbg_set_capability(struct vcpu *vcpu, enum vm_cap_type cap, int val);
 void kvm_dbg_soft_exception(struct kvm_vcpu_sc *sc, int vector);
-
-/* kvm_pvm.c */
-int kvm_pvm_complete(struct vcpu *vcpu, struct kvm_run *run);
-int kvm_pvm_cpuid(struct kvm_cpuid_table *t,
-    const struct kvm_cpuid_table *sup);
-bool kvm_host_is_pvm(void);
 
 /* kvm_run.c */
 /* What kvm_exit_translate decided. */

@@ -310,13 +310,6 @@ kvm_exit_translate(struct vcpu *vcpu, struct kvm_run *run,
 		/* gdb's INT3 where KVM's emulator saw it first (kvm_debug.c) */
 		if ((r = kvm_xl_emul_int3(vcpu, run, vme)) != -ENOTSUP)
 			return (r);
-		/* what kvm_pvm's emulator cannot do, lhyve does (kvm_pvm.c) */
-		if ((r = kvm_pvm_complete(vcpu, run)) == 0) {
-			vcpu->stats[VMST_EXITS_OTHER]++;
-			return (KVM_XL_RESUME);
-		}
-		if (r != -ENOTSUP)
-			return (r);
 		snprintf(what, sizeof(what), "KVM_EXIT_INTERNAL_ERROR "
 		    "suberror %u: %s", run->internal.suberror,
 		    internal_error_name(run->internal.suberror));
