@@ -459,14 +459,17 @@ cmd_read_regs(void)
 {
 	struct vcpu *vcpu = cur_vcpu();
 	uint64_t val[GDB_NREGS];
-	bool have[GDB_NREGS];
+	bool have[GDB_NREGS], have_fx;
+	uint8_t fx[GDB_FX_BYTES];
 
 	for (int i = 0; i < GDB_NREGS; i++) {
 		val[i] = 0;
 		have[i] = gdb_regs[i].vmreg >= 0 &&
 		    vm_get_register(vcpu, gdb_regs[i].vmreg, &val[i]) == 0;
 	}
-	gdb_regs_encode(gd.reply, val, have);
+	/* x87/SSE: unavailable where the backend cannot give them */
+	have_fx = vm_get_fpu(vcpu, fx) == 0;
+	gdb_regs_encode(gd.reply, val, have, have_fx ? fx : NULL);
 	send_str(gd.reply);
 }
 
@@ -490,14 +493,36 @@ write_reg(struct vcpu *vcpu, int regno, uint64_t v)
 	return (vm_set_register(vcpu, gdb_regs[regno].vmreg, v));
 }
 
+/*
+ * G: general registers one by one; the x87/SSE ones are gathered into the
+ * FXSAVE image and written once at the end, and only if gdb changed
+ * something (it sends everything back with any one change).  A backend
+ * without FPU access had them sent as unavailable: what gdb returns for
+ * them (zeros) is ignored.
+ */
 static void
 cmd_write_regs(const char *hex)
 {
 	struct vcpu *vcpu = cur_vcpu();
+	uint8_t fx[GDB_FX_BYTES], fx0[GDB_FX_BYTES], b[GDB_REG_MAX];
+	bool have, have_fx;
 	uint64_t v;
-	bool have;
 
+	have_fx = vm_get_fpu(vcpu, fx0) == 0;
+	if (have_fx)
+		memcpy(fx, fx0, sizeof(fx));
 	for (int i = 0; i < GDB_NREGS && *hex != '\0'; i++) {
+		if (gdb_reg_is_fx(i)) {
+			if (gdb_reg_decode_bytes(i, &hex, b, &have) != 0) {
+				send_error(EINVAL);
+				return;
+			}
+			if (have && have_fx && gdb_fx_put(i, fx, b) != 0) {
+				send_error(EINVAL);
+				return;
+			}
+			continue;
+		}
 		if (gdb_reg_decode(i, &hex, &v, &have) != 0) {
 			send_error(EINVAL);
 			return;
@@ -509,6 +534,11 @@ cmd_write_regs(const char *hex)
 			return;
 		}
 	}
+	if (have_fx && memcmp(fx, fx0, sizeof(fx)) != 0 &&
+	    vm_set_fpu(vcpu, fx) != 0) {
+		send_error(EPERM);
+		return;
+	}
 	send_str("OK");
 }
 
@@ -516,10 +546,17 @@ static void
 cmd_read_reg(const char *arg)
 {
 	uint64_t regno, v = 0;
+	uint8_t fx[GDB_FX_BYTES];
 	bool have;
 
 	if (gdb_parse_hex(arg, &regno, NULL) != 0 || regno >= GDB_NREGS) {
 		send_error(EINVAL);
+		return;
+	}
+	if (gdb_reg_is_fx((int)regno)) {
+		have = vm_get_fpu(cur_vcpu(), fx) == 0;
+		gdb_reg_encode_fx(gd.reply, (int)regno, have ? fx : NULL);
+		send_str(gd.reply);
 		return;
 	}
 	have = gdb_regs[regno].vmreg >= 0 &&
@@ -528,20 +565,50 @@ cmd_read_reg(const char *arg)
 	send_str(gd.reply);
 }
 
+/* P for an x87/SSE register: read the image, change it, write it back. */
+static int
+write_fx_reg(struct vcpu *vcpu, int regno, const uint8_t b[GDB_REG_MAX])
+{
+	uint8_t fx[GDB_FX_BYTES];
+	int error;
+
+	if ((error = vm_get_fpu(vcpu, fx)) != 0 ||
+	    (error = gdb_fx_put(regno, fx, b)) != 0)
+		return (error);
+	return (vm_set_fpu(vcpu, fx));
+}
+
 static void
 cmd_write_reg(const char *arg)
 {
 	uint64_t regno, v = 0;
+	uint8_t b[GDB_REG_MAX];
 	const char *hex;
 	bool have;
+	int error;
 
 	if (gdb_parse_hex(arg, &regno, &hex) != 0 || regno >= GDB_NREGS ||
-	    *hex++ != '=' || gdb_reg_decode((int)regno, &hex, &v, &have) != 0) {
+	    *hex++ != '=') {
 		send_error(EINVAL);
 		return;
 	}
-	if (!have || write_reg(cur_vcpu(), (int)regno, v) != 0) {
-		send_error(EPERM);
+	if (gdb_reg_is_fx((int)regno)) {
+		if (gdb_reg_decode_bytes((int)regno, &hex, b, &have) != 0) {
+			send_error(EINVAL);
+			return;
+		}
+		/* a reserved MXCSR bit is EINVAL, anything else EPERM */
+		error = have ? write_fx_reg(cur_vcpu(), (int)regno, b) : -EPERM;
+	} else {
+		if (gdb_reg_decode((int)regno, &hex, &v, &have) != 0) {
+			send_error(EINVAL);
+			return;
+		}
+		error = have && write_reg(cur_vcpu(), (int)regno, v) == 0 ?
+		    0 : -EPERM;
+	}
+	if (error != 0) {
+		send_error(error == -EINVAL ? EINVAL : EPERM);
 		return;
 	}
 	send_str("OK");

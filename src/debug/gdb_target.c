@@ -3,18 +3,25 @@
  * gdb_target.c: the x86-64 target as lhyve's gdb server describes it: the
  * register table behind g/G/p/P and the target description gdb reads with
  * qXfer:features:read (GDB manual, "Target Descriptions", "i386 Features").
- * gdb insists on the whole org.gnu.gdb.i386.core feature, x87 included;
- * the backend seam has no x87/SSE state, so those registers are present
- * but reported unavailable ("xx" bytes), which gdb shows as <unavailable>.
+ * The x87 and SSE registers gdb insists on (the whole
+ * org.gnu.gdb.i386.core feature) come from the backend's FXSAVE image
+ * (vm_get_fpu) and go back into it, converted as gdb's own i387 FXSAVE
+ * code does; a backend without one reports them unavailable ("xx" bytes),
+ * which gdb shows as <unavailable>.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "debug/gdb_proto.h"
 #include "debug/gdb_target.h"
 #include "vmm/vmm.h"
 
-#define R(n, s, r, w)	{ n, s, r, w }
-#define NA(n, s)	{ n, s, -1, false }
+#define R(n, s, r, w)	{ n, s, r, w, -1, 0 }
+#define FX(n, s, o, l)	{ n, s, -1, true, o, l }
+#define ST(i)		FX("st" #i, 10, 32 + 16 * (i), 10)
+#define XMM(i)		FX("xmm" #i, 16, 160 + 16 * (i), 16)
+
+_Static_assert(GDB_FX_BYTES == VM_FXSAVE_SIZE, "the vmm.h FXSAVE image");
 
 const struct gdb_reg gdb_regs[GDB_NREGS] = {
 	R("rax", 8, VM_REG_GUEST_RAX, true),
@@ -42,15 +49,23 @@ const struct gdb_reg gdb_regs[GDB_NREGS] = {
 	R("es", 4, VM_REG_GUEST_ES, false),
 	R("fs", 4, VM_REG_GUEST_FS, false),
 	R("gs", 4, VM_REG_GUEST_GS, false),
-	NA("st0", 10), NA("st1", 10), NA("st2", 10), NA("st3", 10),
-	NA("st4", 10), NA("st5", 10), NA("st6", 10), NA("st7", 10),
-	NA("fctrl", 4), NA("fstat", 4), NA("ftag", 4), NA("fiseg", 4),
-	NA("fioff", 4), NA("foseg", 4), NA("fooff", 4), NA("fop", 4),
-	NA("xmm0", 16), NA("xmm1", 16), NA("xmm2", 16), NA("xmm3", 16),
-	NA("xmm4", 16), NA("xmm5", 16), NA("xmm6", 16), NA("xmm7", 16),
-	NA("xmm8", 16), NA("xmm9", 16), NA("xmm10", 16), NA("xmm11", 16),
-	NA("xmm12", 16), NA("xmm13", 16), NA("xmm14", 16), NA("xmm15", 16),
-	NA("mxcsr", 4),
+	/*
+	 * SDM vol. 1 §10.5.1 table 10-2, 64-bit layout.  fiseg/foseg are
+	 * bits 63:32 of FIP/FDP there, which is what gdb's amd64 FXSAVE
+	 * code puts in them too.
+	 */
+	ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7),
+	FX("fctrl", 4, 0, 2),
+	FX("fstat", 4, 2, 2),
+	FX("ftag", 4, 4, 1),		/* abridged in the image */
+	FX("fiseg", 4, 12, 4),
+	FX("fioff", 4, 8, 4),
+	FX("foseg", 4, 20, 4),
+	FX("fooff", 4, 16, 4),
+	FX("fop", 4, 6, 2),
+	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
+	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
+	FX("mxcsr", 4, 24, 4),
 	R("fs_base", 8, VM_REG_GUEST_FS_BASE, true),
 	R("gs_base", 8, VM_REG_GUEST_GS_BASE, true),
 	R("k_gs_base", 8, VM_REG_GUEST_KGS_BASE, true),
@@ -202,7 +217,7 @@ size_t
 gdb_reg_encode(char *out, int regno, uint64_t val, bool have)
 {
 	int size = gdb_regs[regno].size;
-	uint8_t b[16] = { 0 };
+	uint8_t b[GDB_REG_MAX] = { 0 };
 
 	if (!have || gdb_regs[regno].vmreg < 0) {
 		memset(out, 'x', 2 * size);
@@ -216,23 +231,43 @@ gdb_reg_encode(char *out, int regno, uint64_t val, bool have)
 	return (2 * size);
 }
 
+size_t
+gdb_reg_encode_fx(char *out, int regno, const uint8_t *fx)
+{
+	int size = gdb_regs[regno].size;
+	uint8_t b[GDB_REG_MAX];
+
+	if (fx == NULL || gdb_regs[regno].fx < 0) {
+		memset(out, 'x', 2 * size);
+		out[2 * size] = '\0';
+		return (2 * size);
+	}
+	gdb_fx_get(regno, fx, b);
+	gdb_hex_encode(out, b, size);
+	return (2 * size);
+}
+
 void
 gdb_regs_encode(char *out, const uint64_t val[GDB_NREGS],
-    const bool have[GDB_NREGS])
+    const bool have[GDB_NREGS], const uint8_t *fx)
 {
 	size_t n = 0;
 
-	for (int i = 0; i < GDB_NREGS; i++)
-		n += gdb_reg_encode(out + n, i, val[i], have[i]);
+	for (int i = 0; i < GDB_NREGS; i++) {
+		if (gdb_reg_is_fx(i))
+			n += gdb_reg_encode_fx(out + n, i, fx);
+		else
+			n += gdb_reg_encode(out + n, i, val[i], have[i]);
+	}
 	out[n] = '\0';
 }
 
 int
-gdb_reg_decode(int regno, const char **hex, uint64_t *val, bool *have)
+gdb_reg_decode_bytes(int regno, const char **hex, uint8_t b[GDB_REG_MAX],
+    bool *have)
 {
 	int size = gdb_regs[regno].size;
 	const char *h = *hex;
-	uint8_t b[16];
 
 	if (strlen(h) < (size_t)(2 * size))
 		return (-1);
@@ -241,12 +276,110 @@ gdb_reg_decode(int regno, const char **hex, uint64_t *val, bool *have)
 		*hex = h + 2 * size;
 		return (0);
 	}
+	memset(b, 0, GDB_REG_MAX);
 	if (gdb_hex_decode(b, h, size) != 0)
 		return (-1);
+	*have = true;
+	*hex = h + 2 * size;
+	return (0);
+}
+
+int
+gdb_reg_decode(int regno, const char **hex, uint64_t *val, bool *have)
+{
+	int size = gdb_regs[regno].size;
+	uint8_t b[GDB_REG_MAX];
+	bool h;
+
+	if (gdb_reg_decode_bytes(regno, hex, b, &h) != 0)
+		return (-1);
+	*have = h;
+	if (!h)
+		return (0);
 	*val = 0;
 	for (int i = 0; i < size && i < 8; i++)
 		*val |= (uint64_t)b[i] << (8 * i);
-	*have = true;
-	*hex = h + 2 * size;
+	return (0);
+}
+
+/* ---- the x87/SSE registers and the FXSAVE image ---- */
+
+/*
+ * The 2-bit tag of an 80-bit register's contents (SDM vol. 1 §8.1.7,
+ * table 8-3 classes): 0 valid, 1 zero, 2 special (NaN, infinity,
+ * denormal, unnormal); the image's abridged tag says only empty or not.
+ */
+static int
+x87_tag(const uint8_t r[10])
+{
+	uint64_t mant;
+	uint16_t exp;
+
+	memcpy(&mant, r, 8);
+	memcpy(&exp, r + 8, 2);
+	exp &= 0x7fff;
+	if (exp == 0x7fff)
+		return (2);
+	if (exp == 0)
+		return (mant == 0 ? 1 : 2);
+	return ((mant >> 63) ? 0 : 2);
+}
+
+void
+gdb_fx_get(int regno, const uint8_t fx[GDB_FX_BYTES], uint8_t b[GDB_REG_MAX])
+{
+	const struct gdb_reg *r = &gdb_regs[regno];
+	uint16_t fsw, tag = 0;
+	int top, st;
+
+	memset(b, 0, GDB_REG_MAX);
+	if (regno == GDB_REG_FTAG) {
+		/* the tag word is by physical register: R(i) = ST(i - TOP) */
+		memcpy(&fsw, fx + 2, 2);
+		top = (fsw >> 11) & 7;
+		for (int i = 0; i < 8; i++) {
+			st = (i - top) & 7;
+			if (fx[4] & (1u << i))
+				tag |= x87_tag(fx + 32 + 16 * st) << (2 * i);
+			else
+				tag |= 3u << (2 * i);
+		}
+		memcpy(b, &tag, 2);
+		return;
+	}
+	memcpy(b, fx + r->fx, r->fxlen);
+	if (regno == GDB_REG_FOP)
+		b[1] &= 0x07;
+}
+
+int
+gdb_fx_put(int regno, uint8_t fx[GDB_FX_BYTES], const uint8_t b[GDB_REG_MAX])
+{
+	const struct gdb_reg *r = &gdb_regs[regno];
+	uint32_t mx, mask;
+	uint16_t tag;
+	uint8_t ftw = 0;
+
+	if (regno == GDB_REG_FTAG) {
+		/* abridged: a bit per register, set unless tagged empty */
+		memcpy(&tag, b, 2);
+		for (int i = 0; i < 8; i++)
+			if (((tag >> (2 * i)) & 3) != 3)
+				ftw |= 1u << i;
+		fx[4] = ftw;
+		return (0);
+	}
+	if (regno == GDB_REG_MXCSR) {
+		/* SDM vol. 1 §11.6.6: a zero MXCSR_MASK means 0xFFBF */
+		memcpy(&mx, b, 4);
+		memcpy(&mask, fx + 28, 4);
+		if (mask == 0)
+			mask = 0xffbf;
+		if (mx & ~mask)
+			return (-EINVAL);
+	}
+	memcpy(fx + r->fx, b, r->fxlen);
+	if (regno == GDB_REG_FOP)
+		fx[7] &= 0x07;
 	return (0);
 }

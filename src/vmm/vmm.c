@@ -411,6 +411,18 @@ vm_set_x2apic_state(struct vcpu *vcpu, enum x2apic_state s)
 	return (OPCALL(vcpu->ctx, set_x2apic_state, vcpu, s));
 }
 
+int
+vm_get_fpu(struct vcpu *vcpu, void *fxsave)
+{
+	return (OPCALL(vcpu->ctx, get_fpu, vcpu, fxsave));
+}
+
+int
+vm_set_fpu(struct vcpu *vcpu, const void *fxsave)
+{
+	return (OPCALL(vcpu->ctx, set_fpu, vcpu, fxsave));
+}
+
 /* ---- interrupts ---- */
 
 int

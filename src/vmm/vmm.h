@@ -218,6 +218,20 @@ int vm_set_capability(struct vcpu *vcpu, enum vm_cap_type cap, int val);
 int vm_get_x2apic_state(struct vcpu *vcpu, enum x2apic_state *s);
 int vm_set_x2apic_state(struct vcpu *vcpu, enum x2apic_state s);
 
+/*
+ * x87/MMX/SSE state (for gdb) as a 512-byte FXSAVE image in the 64-bit
+ * layout of SDM vol. 1 §10.5.1 table 10-2 (REX.W FXSAVE64), whatever the
+ * guest's mode: FCW 0, FSW 2, abridged FTW 4, FOP 6, FIP 8 and FDP 16
+ * (64 bits each), MXCSR 24, MXCSR_MASK 28, ST0-ST7 at 32 + 16 * i (80 bits,
+ * stack order), XMM0-XMM15 at 160 + 16 * i; the rest zero.  The vCPU must
+ * not be running.  vm_set_fpu ignores MXCSR_MASK and returns -EINVAL for
+ * an MXCSR with bits outside it (FXRSTOR would #GP); -ENOTSUP where the
+ * backend has no such access.
+ */
+#define VM_FXSAVE_SIZE	512
+int vm_get_fpu(struct vcpu *vcpu, void *fxsave);
+int vm_set_fpu(struct vcpu *vcpu, const void *fxsave);
+
 /* ---- interrupts ---- */
 int vm_isa_assert_irq(struct vmctx *ctx, int atpic_irq, int ioapic_irq);
 int vm_isa_deassert_irq(struct vmctx *ctx, int atpic_irq, int ioapic_irq);

@@ -88,6 +88,9 @@ struct vmm_ops {
 	int (*lapic_msi)(struct vmctx *ctx, uint64_t addr, uint64_t msg);
 	int (*inject_nmi)(struct vcpu *vcpu);
 	int (*hpet_legacy)(struct vmctx *ctx, bool on);
+	/* the VM_FXSAVE_SIZE-byte image of vm_get_fpu/vm_set_fpu (vmm.h) */
+	int (*get_fpu)(struct vcpu *vcpu, void *fxsave);
+	int (*set_fpu)(struct vcpu *vcpu, const void *fxsave);
 };
 
 extern const struct vmm_ops vmm_ops_emu;

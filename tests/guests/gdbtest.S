@@ -7,6 +7,12 @@
  * it sets (0x77: spin at gdb_spin until it is changed, for Ctrl-C).
  * Without a debugger it ends with debug-exit value 5 (status 11); when
  * gdb_var was set to 0x5a and the loop ran 3 times, with 0 (status 1).
+ * For gdb's x87/SSE registers (tests/system/gdb/fpu.sh): before gdb_bp,
+ * FXRSTOR of gdb_fpu_in makes ST0 = 1, ST1 = pi, XMM0 =
+ * 0xfedcba98765432100123456789abcdef, MXCSR = 0x9f80 (FZ); after the loop
+ * an FXSAVE to gdb_fpu_out (before gdb_fpu_done) shows gdb what it wrote.
+ * FXSAVE/FXRSTOR rather than FLD or MOVDQU: kvm_pvm hosts run this code
+ * in KVM's instruction emulator (docs/kvm.md F7), which has those two.
  */
 #include "guest.h"
 
@@ -77,6 +83,15 @@ long_entry:
 
 high:
 	PUTS64	"gdbtest: running in the higher half\n"
+	/* x87 and SSE on (SDM 3A §13.1: CR0.EM off, MP and NE; CR4.OSFXSR) */
+	movq	%cr0, %rax
+	andq	$~0xc, %rax		/* EM, TS */
+	orq	$0x22, %rax		/* MP, NE */
+	movq	%rax, %cr0
+	movq	%cr4, %rax
+	orq	$0x600, %rax		/* OSFXSR, OSXMMEXCPT */
+	movq	%rax, %cr4
+	fxrstor	gdb_fpu_in(%rip)
 	xorl	%ebx, %ebx
 	movl	$3, %r12d
 	.globl	gdb_bp
@@ -85,6 +100,11 @@ gdb_bp:
 	nop				/* 90 */
 	decl	%r12d
 	jnz	gdb_bp
+	/* what gdb may have written into the registers, for it to read */
+	fxsave	gdb_fpu_out(%rip)
+	.globl	gdb_fpu_done
+gdb_fpu_done:
+	nop
 	/* a debugger that set gdb_var to 0x77 stops us here with Ctrl-C */
 	.globl	gdb_spin
 gdb_spin:
@@ -121,6 +141,23 @@ gdt_desc:
 	.globl	gdb_var
 gdb_var:
 	.long	0x11
+	/* an FXSAVE image (SDM vol. 1 §10.5.1, table 10-2) */
+	.balign	16
+gdb_fpu_in:
+	.word	0x037f			/* FCW: FNINIT's */
+	.word	6 << 11			/* FSW: TOP = 6 */
+	.byte	0xc0, 0			/* abridged FTW: R6, R7 in use */
+	.word	0			/* FOP */
+	.quad	0, 0			/* FIP, FDP */
+	.long	0x9f80, 0		/* MXCSR (FZ), MXCSR_MASK */
+	.quad	0x8000000000000000, 0x3fff	/* ST0 = 1 */
+	.quad	0xc90fdaa22168c235, 0x4000	/* ST1 = pi */
+	.skip	6 * 16
+	.quad	0x0123456789abcdef, 0xfedcba9876543210	/* XMM0 */
+	.skip	512 - 176
+	.globl	gdb_fpu_out
+gdb_fpu_out:
+	.skip	512
 
 	.bss
 	.balign	4096

@@ -11,7 +11,9 @@
 # LHYVE (default build/lhyve), LHYVE_BACKEND (default emu; only tiers that
 # pass -o backend= use BACKEND), LHYVE_CACHE (default ~/.cache/lhyve),
 # SYSTEM_TIMEOUT (seconds per boot, default 600), VCPUS (default 1),
-# KEEP=1 keeps the work directory.
+# KEEP=1 keeps the work directory.  A tier may define its own pass, fail,
+# skip or val after sourcing this file; the functions here use whichever
+# is defined when they run.
 
 # tier_init NAME: the defaults; results are named system-NAME/TEST.
 tier_init() {
@@ -37,25 +39,37 @@ find_kernel() {
 	MODS=$(ls -d "$KDIR"/lib/modules/*/kernel 2>/dev/null | head -n 1)
 }
 
-# require_lhyve: without a built lhyve every test is a SKIP (exit 0).
-require_lhyve() {
-	[ -x "$LHYVE" ] && return 0
-	for t in "${TESTS[@]}"; do skip "$t" "no $LHYVE (run make)"; done
+# skip_all WHY: every test is a SKIP; exit 0.
+skip_all() {
+	for t in "${TESTS[@]}"; do skip "$t" "$1"; done
 	exit 0
 }
 
-# make_work: WORK, a fresh directory removed at exit unless KEEP=1.
-make_work() {
-	WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-${TIER#system-}.XXXXXX")
-	[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+# require_lhyve: without a built lhyve every test is a SKIP (exit 0).
+require_lhyve() {
+	[ -x "$LHYVE" ] || skip_all "no $LHYVE (run make)"
 }
 
-# skip_guest_tests WHY: every test but bad-options is a SKIP; run
-# bad_options (it needs no guest) and exit with its verdict.
-skip_guest_tests() {
+# make_work: WORK, a fresh directory removed at exit unless KEEP=1 (this
+# directory, even where the tier points WORK somewhere else later).
+make_work() {
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-${TIER#system-}.XXXXXX") ||
+	    exit 1
+	# shellcheck disable=SC2064
+	[ "${KEEP:-0}" = 1 ] || trap "rm -rf $(printf '%q' "$WORK")" EXIT
+}
+
+# skip_guests WHY: every test but bad-options is a SKIP.
+skip_guests() {
 	for t in "${TESTS[@]}"; do
 		[ "$t" = bad-options ] || skip "$t" "$1"
 	done
+}
+
+# skip_guest_tests WHY: skip_guests WHY, then run bad_options (it needs
+# no guest) and exit with its verdict.
+skip_guest_tests() {
+	skip_guests "$1"
 	bad_options
 	[ "$nfail" -eq 0 ]
 	exit
@@ -76,8 +90,9 @@ initramfs_failed() {
 }
 
 # check_refused TEST "LHYVE-OPTIONS" SPEC...: lhyve with each -s SPEC
-# (after the hostbridge) must exit 4 with an "lhyve: " message.  The
-# options are split on blanks.
+# (after the hostbridge) must exit 4 with an "lhyve: " message, one that
+# names REFUSED_NAMING where that is set.  The options are split on
+# blanks.
 check_refused() {
 	local name=$1 opts=$2 out rc bad="" s
 	shift 2
@@ -86,14 +101,15 @@ check_refused() {
 		out=$("$LHYVE" $opts -m 64M -s 0,hostbridge -s "$s" \
 		    --kernel /dev/null vmbad 2>&1 </dev/null)
 		rc=$?
-		if [ "$rc" -ne 4 ] || ! grep -q "lhyve: " <<<"$out"; then
+		if [ "$rc" -ne 4 ] ||
+		    ! grep -q "lhyve: .*${REFUSED_NAMING:-}" <<<"$out"; then
 			bad="$bad '$s'->$rc"
 		fi
 	done
 	if [ -z "$bad" ]; then
 		pass "$name"
 	else
-		fail "$name" "expected exit 4 and a message:$bad"
+		fail "$name" "expected exit 4 and a message${REFUSED_NAMING:+ naming $REFUSED_NAMING}:$bad"
 	fi
 }
 

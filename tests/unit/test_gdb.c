@@ -3,9 +3,11 @@
  * test_gdb.c: the gdb server's packet layer and memory model
  * (src/debug/gdb_proto.c, gdb_target.c, gdb_mem.c): checksums, framing,
  * escaping, run-length encoding, the receive state machine, the g-packet
- * register layout against the target description, the page walk behind
- * m/M (4-level, PAE, 32-bit with PSE-36), and software breakpoints hidden
- * from reads.  Exact values throughout.
+ * register layout against the target description, the x87/SSE registers
+ * from and into the FXSAVE image (and vm_get_fpu/vm_set_fpu on emu, and
+ * on kvm where /dev/kvm works), the page walk behind m/M (4-level, PAE,
+ * 32-bit with PSE-36), and software breakpoints hidden from reads.  Exact
+ * values throughout.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "debug/gdb_mem.h"
@@ -229,7 +232,7 @@ test_g_packet(void **state)
 	val[57] = 0x7f0000001000ULL;		/* fs_base */
 	val[62] = 0x104000;			/* cr3 */
 	have[1] = false;			/* rbx: could not read */
-	gdb_regs_encode(out, val, have);
+	gdb_regs_encode(out, val, have, NULL);	/* no FPU access */
 	assert_int_equal(strlen(out), 2 * GDB_G_BYTES);
 	/* little-endian, 8 bytes each, in gdb's amd64 order */
 	assert_memory_equal(out, "8877665544332211xxxxxxxxxxxxxxxx", 32);
@@ -237,8 +240,9 @@ test_g_packet(void **state)
 	assert_memory_equal(out + 16 * 16, "e2001080ffffffff", 16);
 	/* eflags and the selectors are 4 bytes */
 	assert_memory_equal(out + 272, "46020000" "08000000" "00000000", 24);
-	/* st0 (offset 164 bytes): 10 bytes, unavailable */
+	/* st0 (offset 164 bytes): 10 bytes, unavailable; so is mxcsr */
 	assert_memory_equal(out + 328, "xxxxxxxxxxxxxxxxxxxx", 20);
+	assert_memory_equal(out + 2 * 532, "xxxxxxxx00100000", 16);
 	assert_memory_equal(out + 2 * 536, "00100000007f0000", 16);
 	assert_memory_equal(out + 2 * 576, "0040100000000000", 16);
 	assert_memory_equal(out + 2 * GDB_G_BYTES - 16, "0000000000000000",
@@ -270,6 +274,265 @@ test_reg_decode(void **state)
 	assert_string_equal(out, "xxxxxxxxxxxxxxxxxxxx");	/* st0 */
 	assert_int_equal(gdb_reg_encode(out, 20, 0x10, true), 8);
 	assert_string_equal(out, "10000000");		/* ds */
+}
+
+/* ---- x87/SSE: the FXSAVE64 image (vmm.h) and gdb's registers ---- */
+
+static void
+fx_put16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
+static void
+fx_put32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, 4);
+}
+
+static void
+fx_put64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, 8);
+}
+
+/*
+ * FNINIT; FLDPI; FLD1: TOP 6, ST0 = 1.0 in R6, ST1 = pi in R7; abridged
+ * tag 0xc0; FIP/FDP with distinct halves; MXCSR with FZ; XMM0 bytes 0..15,
+ * XMM15 all ones.
+ */
+static void
+make_image(uint8_t fx[GDB_FX_BYTES])
+{
+	memset(fx, 0, GDB_FX_BYTES);
+	fx_put16(fx + 0, 0x037f);
+	fx_put16(fx + 2, 6 << 11);
+	fx[4] = 0xc0;
+	fx_put16(fx + 6, 0xffef);		/* only 11 bits are FOP */
+	fx_put64(fx + 8, 0x1122334455667788ULL);
+	fx_put64(fx + 16, 0x99aabbccddeeff00ULL);
+	fx_put32(fx + 24, 0x9f80);
+	fx_put32(fx + 28, 0xffff);
+	fx_put64(fx + 32, 0x8000000000000000ULL);	/* 1.0 */
+	fx_put16(fx + 40, 0x3fff);
+	fx_put64(fx + 48, 0xc90fdaa22168c235ULL);	/* pi */
+	fx_put16(fx + 56, 0x4000);
+	for (int i = 0; i < 16; i++)
+		fx[160 + i] = i;
+	memset(fx + 160 + 15 * 16, 0xff, 16);
+}
+
+static void
+test_fpu_g_packet(void **state)
+{
+	static char out[2 * GDB_G_BYTES + 1];
+	uint64_t val[GDB_NREGS] = { 0 };
+	bool have[GDB_NREGS] = { 0 };
+	uint8_t fx[GDB_FX_BYTES];
+	char one[40];
+
+	make_image(fx);
+	gdb_regs_encode(out, val, have, fx);
+	assert_int_equal(strlen(out), 2 * GDB_G_BYTES);
+	/* st0 at byte 164, st1 after it: 80 bits each, significand first */
+	assert_memory_equal(out + 328, "0000000000000080ff3f", 20);
+	assert_memory_equal(out + 348, "35c26821a2da0fc90040", 20);
+	assert_memory_equal(out + 368, "00000000000000000000", 20);
+	/*
+	 * fctrl fstat ftag fiseg fioff foseg fooff fop at byte 244: the full
+	 * tag word has R6 and R7 valid (00), the others empty (11); fiseg/
+	 * foseg are the upper halves of FIP/FDP; fop 11 bits.
+	 */
+	assert_memory_equal(out + 488,
+	    "7f030000" "00300000" "ff0f0000" "44332211"
+	    "88776655" "ccbbaa99" "00ffeedd" "ef070000", 64);
+	/* xmm0 at byte 276, xmm15 at 516, mxcsr at 532 */
+	assert_memory_equal(out + 552, "000102030405060708090a0b0c0d0e0f",
+	    32);
+	assert_memory_equal(out + 1032, "ffffffffffffffffffffffffffffffff",
+	    32);
+	assert_memory_equal(out + 1064, "809f0000", 8);
+	/* the general registers around them are still their own */
+	assert_memory_equal(out + 1072, "xxxxxxxxxxxxxxxx", 16);
+
+	/* p: the same bytes */
+	assert_int_equal(gdb_reg_encode_fx(one, GDB_REG_ST0 + 1, fx), 20);
+	assert_string_equal(one, "35c26821a2da0fc90040");
+	assert_int_equal(gdb_reg_encode_fx(one, GDB_REG_FTAG, fx), 8);
+	assert_string_equal(one, "ff0f0000");
+	assert_int_equal(gdb_reg_encode_fx(one, GDB_REG_MXCSR, NULL), 8);
+	assert_string_equal(one, "xxxxxxxx");
+
+	/* the tag word classes (SDM vol. 1 §8.1.7): zero, special */
+	fx_put64(fx + 48, 0);
+	fx_put16(fx + 56, 0);			/* ST1 = +0: R7 01 */
+	fx_put16(fx + 40, 0x7fff);			/* ST0 = +inf: R6 10 */
+	fx[4] = 0xc1;				/* R0 = ST2 = 0: 01 */
+	gdb_reg_encode_fx(one, GDB_REG_FTAG, fx);
+	assert_string_equal(one, "fd6f0000");	/* 0110 1111 1111 1101 */
+	fx_put16(fx + 40, 0x3fff);
+	fx_put64(fx + 32, 0x4000000000000000ULL);	/* unnormal: 10 */
+	gdb_reg_encode_fx(one, GDB_REG_FTAG, fx);
+	assert_string_equal(one, "fd6f0000");
+	fx_put64(fx + 32, 0x8000000000000000ULL);	/* valid again: 00 */
+	gdb_reg_encode_fx(one, GDB_REG_FTAG, fx);
+	assert_string_equal(one, "fd4f0000");
+}
+
+/* G/P: gdb's bytes back into the image. */
+static void
+test_fpu_put(void **state)
+{
+	static char out[2 * GDB_G_BYTES + 1];
+	uint64_t val[GDB_NREGS] = { 0 };
+	bool have[GDB_NREGS] = { 0 }, h;
+	uint8_t fx[GDB_FX_BYTES], back[GDB_FX_BYTES], b[GDB_REG_MAX];
+	const char *hex;
+
+	/* everything gdb read, written back: the same image (FOP masked) */
+	make_image(fx);
+	gdb_regs_encode(out, val, have, fx);
+	memset(back, 0, sizeof(back));
+	fx_put32(back + 28, 0xffff);		/* the backend's mask */
+	hex = out;
+	for (int i = 0; i < GDB_NREGS; i++) {
+		assert_int_equal(gdb_reg_decode_bytes(i, &hex, b, &h), 0);
+		assert_true(h == gdb_reg_is_fx(i));
+		if (h)
+			assert_int_equal(gdb_fx_put(i, back, b), 0);
+	}
+	assert_string_equal(hex, "");
+	fx[7] = 0x07;
+	assert_memory_equal(back, fx, GDB_FX_BYTES);
+
+	/* P st3: 10 bytes at 32 + 48, the padding after it untouched */
+	make_image(fx);
+	memset(fx + 90, 0xee, 6);
+	hex = "0102030405060708090a";
+	assert_int_equal(gdb_reg_decode_bytes(GDB_REG_ST0 + 3, &hex, b, &h), 0);
+	assert_true(h);
+	assert_int_equal(gdb_fx_put(GDB_REG_ST0 + 3, fx, b), 0);
+	assert_memory_equal(fx + 80,
+	    "\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\xee\xee", 12);
+	/* fctrl: 4 bytes from gdb, 2 in the image */
+	hex = "7f02ffff";
+	gdb_reg_decode_bytes(GDB_REG_FCTRL, &hex, b, &h);
+	assert_int_equal(gdb_fx_put(GDB_REG_FCTRL, fx, b), 0);
+	assert_memory_equal(fx, "\x7f\x02\x00\x30\xc0", 5);
+	/* ftag: full tag word to the abridged one */
+	hex = "feff0000";			/* R0 10, R1-R7 empty */
+	gdb_reg_decode_bytes(GDB_REG_FTAG, &hex, b, &h);
+	assert_int_equal(gdb_fx_put(GDB_REG_FTAG, fx, b), 0);
+	assert_int_equal(fx[4], 0x01);
+	hex = "ff3f0000";			/* R7 valid */
+	gdb_reg_decode_bytes(GDB_REG_FTAG, &hex, b, &h);
+	gdb_fx_put(GDB_REG_FTAG, fx, b);
+	assert_int_equal(fx[4], 0x80);
+	hex = "ffff0000";
+	gdb_reg_decode_bytes(GDB_REG_FTAG, &hex, b, &h);
+	gdb_fx_put(GDB_REG_FTAG, fx, b);
+	assert_int_equal(fx[4], 0x00);
+	assert_int_equal(fx[5], 0x00);
+	/* fop: 11 bits */
+	hex = "ffffffff";
+	gdb_reg_decode_bytes(GDB_REG_FOP, &hex, b, &h);
+	gdb_fx_put(GDB_REG_FOP, fx, b);
+	assert_memory_equal(fx + 6, "\xff\x07\x88\x77", 4);
+	/* fioff and fiseg: the two halves of FIP */
+	hex = "efbeadde";
+	gdb_reg_decode_bytes(GDB_REG_FISEG, &hex, b, &h);
+	gdb_fx_put(GDB_REG_FISEG, fx, b);
+	assert_memory_equal(fx + 8, "\x88\x77\x66\x55\xef\xbe\xad\xde",
+	    8);
+	/* xmm7 */
+	hex = "f0e1d2c3b4a5968778695a4b3c2d1e0f";
+	gdb_reg_decode_bytes(GDB_REG_XMM0 + 7, &hex, b, &h);
+	gdb_fx_put(GDB_REG_XMM0 + 7, fx, b);
+	assert_memory_equal(fx + 272, "\xf0\xe1\xd2\xc3\xb4\xa5\x96\x87"
+	    "\x78\x69\x5a\x4b\x3c\x2d\x1e\x0f", 16);
+	/* mxcsr: bits outside MXCSR_MASK refused, image unchanged */
+	hex = "00000100";
+	gdb_reg_decode_bytes(GDB_REG_MXCSR, &hex, b, &h);
+	assert_int_equal(gdb_fx_put(GDB_REG_MXCSR, fx, b), -EINVAL);
+	assert_memory_equal(fx + 24, "\x80\x9f\x00\x00", 4);
+	hex = "c01f0000";			/* DAZ */
+	gdb_reg_decode_bytes(GDB_REG_MXCSR, &hex, b, &h);
+	assert_int_equal(gdb_fx_put(GDB_REG_MXCSR, fx, b), 0);
+	assert_memory_equal(fx + 24, "\xc0\x1f\x00\x00", 4);
+	fx_put32(fx + 28, 0);			/* mask 0: 0xffbf, no DAZ */
+	assert_int_equal(gdb_fx_put(GDB_REG_MXCSR, fx, b), -EINVAL);
+	/* x's: nothing */
+	hex = "xxxxxxxx";
+	assert_int_equal(gdb_reg_decode_bytes(GDB_REG_MXCSR, &hex, b, &h), 0);
+	assert_false(h);
+	hex = "c01f00";				/* too short */
+	assert_int_equal(gdb_reg_decode_bytes(GDB_REG_MXCSR, &hex, b, &h), -1);
+}
+
+/*
+ * vm_get_fpu/vm_set_fpu through a backend: the power-up state (FNINIT's,
+ * MXCSR 1F80H; emu and KVM both present it), then an image written and
+ * read back, and a reserved MXCSR bit refused.
+ */
+static void
+fpu_backend(const char *backend)
+{
+	uint8_t fx[VM_FXSAVE_SIZE], got[VM_FXSAVE_SIZE];
+	uint32_t mask;
+	char err[256];
+	struct vmctx *ctx;
+	struct vcpu *vcpu;
+
+	ctx = vm_create("fpu", backend, 1, err, sizeof(err));
+	if (ctx == NULL && strcmp(backend, "kvm") == 0) {
+		skip();
+		return;
+	}
+	assert_non_null(ctx);
+	assert_int_equal(vm_setup_memory(ctx, 16 << 20), 0);
+	vcpu = vm_vcpu_open(ctx, 0);
+	assert_non_null(vcpu);
+	memset(got, 0xaa, sizeof(got));
+	assert_int_equal(vm_get_fpu(vcpu, got), 0);
+	assert_memory_equal(got, "\x7f\x03\x00\x00\x00\x00\x00\x00", 8);
+	assert_memory_equal(got + 24, "\x80\x1f\x00\x00", 4);
+	memcpy(&mask, got + 28, 4);
+	assert_true((mask & 0xffbf) == 0xffbf);
+	for (int i = 32; i < VM_FXSAVE_SIZE; i++)
+		if (got[i] != 0)
+			fail_msg("%s: byte %d of the power-up image is %#x",
+			    backend, i, got[i]);
+
+	make_image(fx);
+	fx[7] = 0x07;				/* FOP: 11 bits */
+	fx_put32(fx + 28, mask);
+	assert_int_equal(vm_set_fpu(vcpu, fx), 0);
+	memset(got, 0xaa, sizeof(got));
+	assert_int_equal(vm_get_fpu(vcpu, got), 0);
+	assert_memory_equal(got, fx, 416);
+	for (int i = 416; i < VM_FXSAVE_SIZE; i++)
+		assert_int_equal(got[i], 0);
+	fx_put32(fx + 24, 0x10000 | 0x1f80);
+	assert_int_equal(vm_set_fpu(vcpu, fx), -EINVAL);
+	assert_int_equal(vm_get_fpu(vcpu, got), 0);
+	assert_memory_equal(got + 24, "\x80\x9f\x00\x00", 4);
+	vm_destroy(ctx);
+}
+
+static void
+test_fpu_emu(void **state)
+{
+	fpu_backend("emu");
+}
+
+static void
+test_fpu_kvm(void **state)
+{
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		skip();
+		return;
+	}
+	fpu_backend("kvm");
 }
 
 /* ---- memory: a fake guest of 4 MiB ---- */
@@ -523,6 +786,10 @@ main(void)
 		cmocka_unit_test(test_reg_layout),
 		cmocka_unit_test(test_g_packet),
 		cmocka_unit_test(test_reg_decode),
+		cmocka_unit_test(test_fpu_g_packet),
+		cmocka_unit_test(test_fpu_put),
+		cmocka_unit_test(test_fpu_emu),
+		cmocka_unit_test(test_fpu_kvm),
 		cmocka_unit_test_setup_teardown(test_walk_4level, setup_mem,
 		    teardown_mem),
 		cmocka_unit_test_setup_teardown(test_walk_32, setup_mem,

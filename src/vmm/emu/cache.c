@@ -151,8 +151,11 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
     int mode, unsigned h)
 {
 	_Atomic uint32_t *pi = emu_pinfo(cpu->vm, cpu->ctx, gpa);
-	unsigned avail = 0x1000 - (gpa & 0xfff), off = 0;
+	unsigned avail = 0x1000 - (gpa & 0xfff);
+	/* offset from p: negative after a jump back within the page */
+	int off = 0, pgoff = gpa & 0xfff;
 	struct emu_block *b;
+	emu_handler_t follow;
 	uint32_t old;
 	int n = 0;
 
@@ -182,7 +185,7 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 
 	while (n < EMU_BLOCK_MAXOPS) {
 		struct emu_op *op = &b->ops[n];
-		int r = emu_decode(p + off, avail - off, mode, &op->i);
+		int r = emu_decode(p + off, (int)avail - off, mode, &op->i);
 		int flags;
 
 		if (r == EMU_DECODE_MORE) {
@@ -197,7 +200,23 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 		}
 		flags = emu_op_setup(cpu, op, mode);
 		off += r;
-		if ((flags & EMU_F_TERM) || off >= avail)
+		/*
+		 * A direct JMP/CALL to the same page (64-bit code: the
+		 * target is canonical) goes on in this block, at the
+		 * target: the page's version covers every op, and the
+		 * handler sets RIP for the op after it.  A jump to the
+		 * next instruction ("jmp 1f; 1:") still ends the block:
+		 * code writes it to let a pending interrupt in (the run
+		 * loop takes interrupts between blocks).
+		 */
+		if (mode == 64 && (follow = emu_hot_follow(op)) != NULL &&
+		    op->i.imm != 0 && pgoff + off + op->i.imm >= 0 &&
+		    pgoff + off + op->i.imm < 0x1000) {
+			op->fn = follow;
+			off += op->i.imm;
+			continue;
+		}
+		if ((flags & EMU_F_TERM) || off >= (int)avail)
 			break;
 	}
 	b->nops = n;
@@ -268,6 +287,9 @@ emu_cache_lookup(struct emu_cpu *cpu, uint64_t la)
 		}
 	}
 	gpa = e->gpa | (la & 0xfff);
+	/* a link or jump-cache entry may now lead to this page (mmu.c) */
+	cpu->link_pages[(la >> 18) & (EMU_LINK_PAGES / 64 - 1)] |=
+	    1ULL << ((la >> 12) & 63);
 	h = hash_of(gpa, mode);
 	for (struct emu_block *b = cpu->hash[h]; b != NULL; b = b->hnext) {
 		if (b->gpa != gpa || b->mode != mode)

@@ -178,6 +178,7 @@ struct emu_block {
  */
 #define EMU_JC_BITS	10
 #define EMU_JC_SIZE	(1u << EMU_JC_BITS)
+#define EMU_LINK_PAGES	4096	/* bits in emu_cpu.link_pages */
 
 #define EMU_BLOCK_MAXOPS	64
 #define EMU_CACHE_HASH		4096
@@ -308,6 +309,12 @@ struct emu_cpu {
 	uint64_t pdpte[4];	/* PAE PDPTEs latched at MOV CR3 (SDM 3A 4.4.1) */
 	uint32_t seen_code_gen;
 	uint32_t chain_gen;	/* see struct emu_link */
+	/*
+	 * Pages (la >> 12, hashed) that blocks were looked up at since
+	 * chain_gen last moved: only those can be a link's or jump-cache
+	 * entry's target, so INVLPG of any other page leaves chain_gen be.
+	 */
+	uint64_t link_pages[EMU_LINK_PAGES / 64];
 
 	/* run state */
 	struct vcpu *vcpu;
@@ -1002,6 +1009,12 @@ struct emu_opdesc {
 int emu_op_setup(struct emu_cpu *cpu, struct emu_op *op, int mode);
 /* hot.c: a specialised handler for a 64-bit op, or NULL */
 emu_handler_t emu_hot_pick(struct emu_op *op);
+/*
+ * hot.c: for a direct JMP/CALL picked by emu_hot_pick, the handler that
+ * goes on with the next op of the block (cache.c decodes the target
+ * there when it is in the same page), or NULL.
+ */
+emu_handler_t emu_hot_follow(const struct emu_op *op);
 
 /* handlers shared across files */
 const struct emu_op *emu_h_ud(struct emu_cpu *, const struct emu_op *);
@@ -1070,6 +1083,8 @@ void emu_excl_enter(struct emu_cpu *cpu);
 void emu_excl_leave(struct emu_cpu *cpu);
 void emu_excl_begin(struct emu_cpu *cpu);
 void emu_excl_end(struct emu_cpu *cpu);
+/* PAUSE (intr.c): a long spin-wait gives the host CPU away */
+void emu_pause_spin(struct emu_cpu *cpu);
 /* CR8 is the LAPIC TPR[7:4] (SDM 3A §10.8.6.1) */
 uint64_t emu_get_cr8(struct emu_cpu *cpu);
 void emu_set_cr8(struct emu_cpu *cpu, uint64_t v);

@@ -11,6 +11,7 @@
 
 #include "vmm/emu/cpu.h"
 #include "vmm/emu/emu_debug.h"
+#include "vmm/emu/fxsave.h"
 #include "vmm/emu/intr.h"
 #include "vmm/emu/trace.h"
 #include "vmm/emu/vatpit.h"
@@ -277,6 +278,19 @@ halt_wait(struct emu_cpu *cpu)
 	emu_excl_enter(cpu);
 }
 
+/* Remember b as a successor of prev (round robin over its two links). */
+static inline void
+set_link(struct emu_block *prev, uint64_t la, uint32_t gen,
+    struct emu_block *b)
+{
+	struct emu_link *l = &prev->link[prev->link_next];
+
+	prev->link_next ^= 1;
+	l->la = la;
+	l->gen = gen;
+	l->b = b;
+}
+
 /*
  * The block to run at la: a link of the previous block, else the jump
  * cache, else the hash (cache.c).  prev is NULL when the last block may
@@ -308,21 +322,25 @@ next_block(struct emu_cpu *cpu, struct emu_block *prev, uint64_t la)
 	    (EMU_JC_SIZE - 1)];
 	b = j->b;
 	if (j->la == la && j->gen == gen && b != NULL &&
-	    atomic_load_explicit(b->pinfo, memory_order_relaxed) == b->pver)
+	    atomic_load_explicit(b->pinfo, memory_order_relaxed) == b->pver) {
+		/*
+		 * Link it too: a block entered from prev through the jump
+		 * cache (a loop back to its own start, a target another
+		 * block reached first) would otherwise never get a link
+		 * and pay the hash and the jump-cache miss every time.
+		 */
+		if (prev != NULL)
+			set_link(prev, la, gen, b);
 		return (b);
+	}
 	b = emu_cache_lookup(cpu, la);
 	/* remember unless the lookup flushed the cache or this is scratch */
 	if (cpu->chain_gen == raw && b->pinfo != NULL) {
 		j->la = la;
 		j->gen = gen;
 		j->b = b;
-		if (prev != NULL) {
-			struct emu_link *l = &prev->link[prev->link_next];
-			prev->link_next ^= 1;
-			l->la = la;
-			l->gen = gen;
-			l->b = b;
-		}
+		if (prev != NULL)
+			set_link(prev, la, gen, b);
 	}
 	return (b);
 }
@@ -813,4 +831,6 @@ const struct vmm_ops vmm_ops_emu = {
 	.lapic_msi = emu_lapic_msi,
 	.inject_nmi = emu_inject_nmi,
 	.hpet_legacy = emu_hpet_legacy,
+	.get_fpu = emu_get_fpu,
+	.set_fpu = emu_set_fpu,
 };

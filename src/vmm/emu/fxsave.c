@@ -2,8 +2,12 @@
 /*
  * fxsave.c: FXSAVE/FXRSTOR (the 512-byte image of SDM vol. 1 §10.5.1,
  * tables 10-2/10-3, including the REX.W "FXSAVE64" layout), LDMXCSR and
- * STMXCSR for the emu backend: the kernel's FPU context switch.
+ * STMXCSR for the emu backend: the kernel's FPU context switch; and the
+ * same image for vm_get_fpu/vm_set_fpu (gdb's x87/SSE registers).
  */
+#include <errno.h>
+
+#include "vmm/emu/fxsave.h"
 #include "vmm/emu/simd.h"
 
 #define FX_ALIGN	16
@@ -12,12 +16,13 @@
  * Build the image.  In 64-bit mode the 16 XMM registers are saved (bytes
  * 160..415), otherwise 8 (160..287); bytes beyond are not written (the
  * processor does not touch 464..511, and leaves the reserved area alone).
+ * nxmm: how many XMM registers go in.
  */
 static int
-fx_build(struct emu_cpu *cpu, uint8_t img[512], bool w64)
+fx_build(struct emu_cpu *cpu, uint8_t img[512], bool w64, int nxmm)
 {
 	struct emu_fpu *f = &cpu->fpu;
-	int top = (f->fsw >> 11) & 7, nxmm = cpu->long64 ? 16 : 8;
+	int top = (f->fsw >> 11) & 7;
 	uint32_t v32;
 	uint16_t v16;
 
@@ -50,36 +55,14 @@ fx_build(struct emu_cpu *cpu, uint8_t img[512], bool w64)
 	return (160 + 16 * nxmm);
 }
 
-static H(h_fxsave)
-{
-	uint8_t img[512];
-	uint64_t la;
-	int n;
-
-	/* #NM with TS or EM (SDM FXSAVE "Protected Mode Exceptions") */
-	x87_check(cpu);
-	la = simd_la(cpu, op, 512, ACC_W, FX_ALIGN);
-	n = fx_build(cpu, img, cpu->long64 && (op->i.rex & 8));
-	simd_write_la(cpu, la, img, n);
-	return (emu_next(cpu, op));
-}
-
-static H(h_fxrstor)
+/* The inverse, once the image has passed FXRSTOR's checks (MXCSR). */
+static void
+fx_load(struct emu_cpu *cpu, const uint8_t img[512], bool w64, int nxmm)
 {
 	struct emu_fpu *f = &cpu->fpu;
-	bool w64 = cpu->long64 && (op->i.rex & 8);
-	int nxmm = cpu->long64 ? 16 : 8, top;
-	uint8_t img[512];
-	uint32_t mx, v32;
-	uint64_t la;
+	uint32_t v32;
+	int top;
 
-	x87_check(cpu);
-	la = simd_la(cpu, op, 512, ACC_R, FX_ALIGN);
-	simd_read_la(cpu, la, img, 160 + 16 * nxmm);
-	memcpy(&mx, img + 24, 4);
-	/* reserved MXCSR bits: #GP(0), nothing loaded */
-	if (mx & ~MXCSR_MASK)
-		emu_fault(cpu, EXC_GP, 0);
 	memcpy(&f->fcw, img + 0, 2);
 	memcpy(&f->fsw, img + 2, 2);
 	f->ftw = img[4];
@@ -96,7 +79,7 @@ static H(h_fxrstor)
 		f->fdp = v32;
 		memcpy(&f->fds, img + 20, 2);
 	}
-	f->mxcsr = mx;
+	memcpy(&f->mxcsr, img + 24, 4);
 	top = (f->fsw >> 11) & 7;
 	for (int i = 0; i < 8; i++) {
 		struct emu_x87reg *r = &f->st[(top + i) & 7];
@@ -110,6 +93,39 @@ static H(h_fxrstor)
 	 * host's x87 (fpu.c runs guest instructions on it).
 	 */
 	emu_fpu_fix_es(cpu);
+}
+
+static H(h_fxsave)
+{
+	uint8_t img[512];
+	uint64_t la;
+	int n;
+
+	/* #NM with TS or EM (SDM FXSAVE "Protected Mode Exceptions") */
+	x87_check(cpu);
+	la = simd_la(cpu, op, 512, ACC_W, FX_ALIGN);
+	n = fx_build(cpu, img, cpu->long64 && (op->i.rex & 8),
+	    cpu->long64 ? 16 : 8);
+	simd_write_la(cpu, la, img, n);
+	return (emu_next(cpu, op));
+}
+
+static H(h_fxrstor)
+{
+	bool w64 = cpu->long64 && (op->i.rex & 8);
+	int nxmm = cpu->long64 ? 16 : 8;
+	uint8_t img[512];
+	uint32_t mx;
+	uint64_t la;
+
+	x87_check(cpu);
+	la = simd_la(cpu, op, 512, ACC_R, FX_ALIGN);
+	simd_read_la(cpu, la, img, 160 + 16 * nxmm);
+	memcpy(&mx, img + 24, 4);
+	/* reserved MXCSR bits: #GP(0), nothing loaded */
+	if (mx & ~MXCSR_MASK)
+		emu_fault(cpu, EXC_GP, 0);
+	fx_load(cpu, img, w64, nxmm);
 	return (emu_next(cpu, op));
 }
 
@@ -159,3 +175,33 @@ const struct emu_opreg emu_fxsave_ops[] = {
 	OP2G(0xae, 3, h_grp15_fx, 0),
 	OPEND
 };
+
+/*
+ * vm_get_fpu/vm_set_fpu (vmm.h): the FXSAVE64 image with all 16 XMM
+ * registers whatever the mode.  The vCPU is outside vm_run.  State never
+ * touched yet is the power-up state, set now as the guest's first FPU
+ * instruction would (struct emu_fpu).
+ */
+int
+emu_get_fpu(struct vcpu *vcpu, void *fxsave)
+{
+	struct emu_cpu *cpu = vcpu->backend;
+
+	simd_lazy_init(cpu);
+	fx_build(cpu, fxsave, true, 16);
+	return (0);
+}
+
+int
+emu_set_fpu(struct vcpu *vcpu, const void *fxsave)
+{
+	struct emu_cpu *cpu = vcpu->backend;
+	uint32_t mx;
+
+	memcpy(&mx, (const uint8_t *)fxsave + 24, 4);
+	if (mx & ~MXCSR_MASK)
+		return (-EINVAL);
+	simd_lazy_init(cpu);
+	fx_load(cpu, fxsave, true, 16);
+	return (0);
+}

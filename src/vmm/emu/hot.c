@@ -172,7 +172,7 @@ HOT_MOV_RR(8)
 
 /* ---- ALU: the lazy-flag records of alu.c's alu_do ---- */
 
-/* group-1 order (ModRM.reg of 80-83); ADC/SBB are not specialised */
+/* group-1 order (ModRM.reg of 80-83), then TEST */
 enum { HA_ADD, HA_OR, HA_ADC, HA_SBB, HA_AND, HA_SUB, HA_XOR, HA_CMP,
     HA_TEST };
 
@@ -180,6 +180,7 @@ EMU_INLINE uint64_t
 hot_alu(struct emu_cpu *cpu, int aop, int size, uint64_t d, uint64_t s)
 {
 	uint64_t m = emu_mask(size), r;
+	int cin = (aop == HA_ADC || aop == HA_SBB) ? emu_cf_fast(cpu) : 0;
 
 	d &= m;
 	s &= m;
@@ -187,6 +188,16 @@ hot_alu(struct emu_cpu *cpu, int aop, int size, uint64_t d, uint64_t s)
 	case HA_ADD:
 		r = (d + s) & m;
 		emu_lf(cpu, LF_ADD, size, d, s, r);
+		break;
+	case HA_ADC:
+		r = (d + s + cin) & m;
+		emu_lf(cpu, LF_ADC, size, d, s, r);
+		cpu->lf_aux = cin;
+		break;
+	case HA_SBB:
+		r = (d - s - cin) & m;
+		emu_lf(cpu, LF_SBB, size, d, s, r);
+		cpu->lf_aux = cin;
 		break;
 	case HA_OR:
 		r = d | s;
@@ -245,6 +256,8 @@ static H(hot_##AN##_rm_imm##S)						\
 #define HOT_ALU_RR_SIZES(A, AN)						\
 	HOT_ALU_RR(A, AN, 1) HOT_ALU_RR(A, AN, 4) HOT_ALU_RR(A, AN, 8)
 HOT_ALU_RR_SIZES(HA_ADD, add)
+HOT_ALU_RR_SIZES(HA_ADC, adc)
+HOT_ALU_RR_SIZES(HA_SBB, sbb)
 HOT_ALU_RR_SIZES(HA_OR, or)
 HOT_ALU_RR_SIZES(HA_AND, and)
 HOT_ALU_RR_SIZES(HA_SUB, sub)
@@ -290,6 +303,8 @@ static H(hot_##AN##_m_imm##S##KN)					\
 	HOT_ALU_MEM1(A, AN, 8, EA_RIP, rip)				\
 	HOT_ALU_MEM1(A, AN, 8, EA_SD, sd) HOT_ALU_MEM1(A, AN, 8, EA_SB, sb)
 HOT_ALU_MEM_ALL(HA_ADD, add)
+HOT_ALU_MEM_ALL(HA_ADC, adc)
+HOT_ALU_MEM_ALL(HA_SBB, sbb)
 HOT_ALU_MEM_ALL(HA_OR, or)
 HOT_ALU_MEM_ALL(HA_AND, and)
 HOT_ALU_MEM_ALL(HA_SUB, sub)
@@ -423,6 +438,36 @@ static H(hot_ret)
 	return (NULL);
 }
 
+/*
+ * The same, when the target is in the same page and cache.c decoded it
+ * as the next op of the block (superblocks across direct branches):
+ * no canonical check needed, the block goes on.
+ */
+static H(hot_jmp_in)
+{
+	cpu->rip += op->i.len + op->i.imm;
+	return (op + 1);
+}
+
+static H(hot_call_in)
+{
+	uint64_t ret = cpu->rip + op->i.len;
+
+	hot_push8(cpu, ret);
+	cpu->rip = ret + op->i.imm;
+	return (op + 1);
+}
+
+emu_handler_t
+emu_hot_follow(const struct emu_op *op)
+{
+	if (op->fn == hot_jmp_rel)
+		return (hot_jmp_in);
+	if (op->fn == hot_call_rel)
+		return (hot_call_in);
+	return (NULL);
+}
+
 /* FF /2 CALL r/m64, FF /4 JMP r/m64 */
 EMU_INLINE const struct emu_op *
 hot_call_to(struct emu_cpu *cpu, const struct emu_op *op, uint64_t target)
@@ -456,6 +501,246 @@ static H(hot_jmp_m##KN)							\
 
 HOT_KINDS(HOT_BR_MEM, 8)
 
+/* ---- MOV r, imm (B8+r; aux = the register, ops.h EMU_F_OPREG) ---- */
+
+static H(hot_mov_r_imm4)
+{
+	cpu->r[op->aux] = (uint32_t)op->i.imm;
+	return (emu_next(cpu, op));
+}
+
+static H(hot_mov_r_imm8)
+{
+	cpu->r[op->aux] = (uint64_t)op->i.imm;
+	return (emu_next(cpu, op));
+}
+
+/*
+ * ---- SHL/SHR/SAR/ROL/ROR of a 32/64-bit register (C1, D1, D3) ----
+ * bitops.c's shift_do for counts 1..bits-1, with the same flag results
+ * (SDM vol. 2 "SAL/SAR/SHL/SHR", "RCL/RCR/ROL/ROR"; OF for any count as
+ * for a 1-bit step, Intel): shifts record LF_RESCO; rotates change CF
+ * and OF only, and ROL/ROR by an immediate other than 1 leave OF alone.
+ */
+enum { HS_ROL = 0, HS_ROR = 1, HS_SHL = 4, HS_SHR = 5, HS_SAR = 7 };
+
+EMU_INLINE uint64_t
+hot_msb(uint64_t v, int size)
+{
+	return ((v >> (size * 8 - 1)) & 1);
+}
+
+/* OF as it stands (the generic emu_get_of, inline for the lazy cases) */
+EMU_INLINE bool
+hot_of(struct emu_cpu *cpu)
+{
+	if (cpu->lf_op == LF_RESCO)
+		return ((cpu->lf_aux & 2) != 0);
+	if (cpu->lf_op == LF_LOGIC)
+		return (false);
+	return (emu_get_of(cpu));
+}
+
+/* a rotate's CF and OF (bitops.c's set_cf_of) */
+EMU_INLINE void
+hot_cf_of(struct emu_cpu *cpu, bool cf, bool of)
+{
+	if (cpu->lf_op == LF_LOGIC || cpu->lf_op == LF_RESCO) {
+		cpu->lf_op = LF_RESCO;
+		cpu->lf_aux = (cf ? 1 : 0) | (of ? 2 : 0);
+		return;
+	}
+	emu_flags_sync(cpu);
+	cpu->rflags = (cpu->rflags & ~(uint64_t)(FL_CF | FL_OF)) |
+	    (cf ? FL_CF : 0) | (of ? FL_OF : 0);
+}
+
+/* cnt: the masked count, 1..bits-1; keepof: ROL/ROR leave OF alone */
+EMU_INLINE uint64_t
+hot_shift(struct emu_cpu *cpu, int sop, int size, uint64_t d, unsigned cnt,
+    bool keepof)
+{
+	int bits = size * 8;
+	uint64_t m = emu_mask(size), r;
+	bool of1;
+
+	d &= m;
+	of1 = hot_msb(d, size) ^ hot_msb(d << 1, size);
+	switch (sop) {
+	case HS_ROL:
+		r = ((d << cnt) | (d >> (bits - cnt))) & m;
+		hot_cf_of(cpu, r & 1, keepof ? hot_of(cpu) : of1);
+		return (r);
+	case HS_ROR:
+		r = ((d >> cnt) | (d << (bits - cnt))) & m;
+		hot_cf_of(cpu, hot_msb(r, size), keepof ? hot_of(cpu) :
+		    hot_msb(d, size) ^ (d & 1));
+		return (r);
+	case HS_SHL:
+		r = (d << cnt) & m;
+		emu_lf_resco(cpu, size, r, (d >> (bits - cnt)) & 1, of1);
+		return (r);
+	case HS_SHR:
+		r = d >> cnt;
+		emu_lf_resco(cpu, size, r, (d >> (cnt - 1)) & 1,
+		    hot_msb(d, size));
+		return (r);
+	default: {	/* SAR */
+		int64_t sd = (int64_t)emu_sext(d, size);
+		r = (uint64_t)(sd >> cnt) & m;
+		emu_lf_resco(cpu, size, r, (sd >> (cnt - 1)) & 1, false);
+		return (r);
+	}
+	}
+}
+
+/*
+ * _i: a count fixed at decode time (C1 ib, D1), aux = count | 0x80 when
+ * OF stays (ROL/ROR by an immediate other than 1); _cl: D3, a masked
+ * count of 0 changes no flag but still zero-extends a 32-bit register.
+ */
+#define HOT_SHIFT(SOP, SN, S)						\
+static H(hot_##SN##_i##S)						\
+{									\
+	uint64_t d = hot_get(cpu, op, op->i.rm, S);			\
+									\
+	hot_set(cpu, op, op->i.rm, S, hot_shift(cpu, SOP, S, d,		\
+	    op->aux & 0x3f, (op->aux & 0x80) != 0));			\
+	return (emu_next(cpu, op));					\
+}									\
+static H(hot_##SN##_cl##S)						\
+{									\
+	unsigned cnt = cpu->r[R_CX] & (S == 8 ? 0x3f : 0x1f);		\
+	uint64_t d = hot_get(cpu, op, op->i.rm, S);			\
+									\
+	if (cnt != 0)							\
+		d = hot_shift(cpu, SOP, S, d, cnt, false);		\
+	hot_set(cpu, op, op->i.rm, S, d);				\
+	return (emu_next(cpu, op));					\
+}
+#define HOT_SHIFT_SIZES(SOP, SN)	HOT_SHIFT(SOP, SN, 4) HOT_SHIFT(SOP, SN, 8)
+HOT_SHIFT_SIZES(HS_ROL, rol)
+HOT_SHIFT_SIZES(HS_ROR, ror)
+HOT_SHIFT_SIZES(HS_SHL, shl)
+HOT_SHIFT_SIZES(HS_SHR, shr)
+HOT_SHIFT_SIZES(HS_SAR, sar)
+
+/*
+ * ---- IMUL r, r/m (0F AF) and IMUL r, r/m, imm (69, 6B), 32/64-bit ----
+ * alu.c's imul2 and mul_flags: CF = OF = the product did not fit; SF
+ * from the low half's sign bit, PF from its low byte, ZF and AF clear
+ * (what Intel CPUs do with the undefined ones).
+ */
+EMU_INLINE uint64_t
+hot_imul(struct emu_cpu *cpu, int size, uint64_t a, uint64_t b)
+{
+	uint64_t lo;
+	bool ovf;
+
+	if (size == 8) {
+		int64_t p;
+		ovf = __builtin_mul_overflow((int64_t)a, (int64_t)b, &p);
+		lo = (uint64_t)p;
+	} else {
+		int64_t p = (int64_t)(int32_t)a * (int32_t)b;
+		lo = (uint32_t)p;
+		ovf = p != (int32_t)p;
+	}
+	emu_set_arith(cpu, (ovf ? FL_CF | FL_OF : 0) |
+	    (hot_msb(lo, size) ? FL_SF : 0) |
+	    (__builtin_parity((unsigned)(lo & 0xff)) ? 0 : FL_PF));
+	return (lo);
+}
+
+#define HOT_IMUL_RR(S)							\
+static H(hot_imul_rr##S)						\
+{									\
+	hot_set(cpu, op, op->i.reg, S, hot_imul(cpu, S,		\
+	    hot_get(cpu, op, op->i.reg, S),				\
+	    hot_get(cpu, op, op->i.rm, S)));				\
+	return (emu_next(cpu, op));					\
+}									\
+static H(hot_imul_rri##S)						\
+{									\
+	hot_set(cpu, op, op->i.reg, S, hot_imul(cpu, S,		\
+	    hot_get(cpu, op, op->i.rm, S), (uint64_t)op->i.imm));	\
+	return (emu_next(cpu, op));					\
+}
+HOT_IMUL_RR(4)
+HOT_IMUL_RR(8)
+
+#define HOT_IMUL_MEM(S, K, KN)						\
+static H(hot_imul_rm##S##KN)						\
+{									\
+	uint64_t s = hot_rd(cpu, op, K, S);				\
+									\
+	hot_set(cpu, op, op->i.reg, S, hot_imul(cpu, S,		\
+	    hot_get(cpu, op, op->i.reg, S), s));			\
+	return (emu_next(cpu, op));					\
+}									\
+static H(hot_imul_rmi##S##KN)						\
+{									\
+	hot_set(cpu, op, op->i.reg, S, hot_imul(cpu, S,		\
+	    hot_rd(cpu, op, K, S), (uint64_t)op->i.imm));		\
+	return (emu_next(cpu, op));					\
+}
+HOT_KINDS(HOT_IMUL_MEM, 4)
+HOT_KINDS(HOT_IMUL_MEM, 8)
+
+/*
+ * ---- SETcc r/m8 (0F 90-9F) with a register, CMOVcc r, r/m (0F 40-4F)
+ * 32/64-bit: one register handler per condition (cc folds away); the
+ * memory forms of CMOVcc read (and may fault) whatever the condition,
+ * and a 32-bit CMOVcc zero-extends its destination either way ----
+ */
+#define HOT_CC(cc)							\
+static H(hot_setcc##cc)							\
+{									\
+	hot_set(cpu, op, op->i.rm, 1, emu_cond_fast(cpu, cc));		\
+	return (emu_next(cpu, op));					\
+}									\
+static H(hot_cmov##cc##_4)						\
+{									\
+	if (emu_cond_fast(cpu, cc))					\
+		cpu->r[op->i.reg] = (uint32_t)cpu->r[op->i.rm];		\
+	else								\
+		cpu->r[op->i.reg] &= 0xffffffff;			\
+	return (emu_next(cpu, op));					\
+}									\
+static H(hot_cmov##cc##_8)						\
+{									\
+	if (emu_cond_fast(cpu, cc))					\
+		cpu->r[op->i.reg] = cpu->r[op->i.rm];			\
+	return (emu_next(cpu, op));					\
+}
+HOT_CC(0) HOT_CC(1) HOT_CC(2) HOT_CC(3) HOT_CC(4) HOT_CC(5)
+HOT_CC(6) HOT_CC(7) HOT_CC(8) HOT_CC(9) HOT_CC(10) HOT_CC(11)
+HOT_CC(12) HOT_CC(13) HOT_CC(14) HOT_CC(15)
+
+#define HOT_CC_TAB(pfx, sfx) {						\
+	pfx##0##sfx, pfx##1##sfx, pfx##2##sfx, pfx##3##sfx,		\
+	pfx##4##sfx, pfx##5##sfx, pfx##6##sfx, pfx##7##sfx,		\
+	pfx##8##sfx, pfx##9##sfx, pfx##10##sfx, pfx##11##sfx,		\
+	pfx##12##sfx, pfx##13##sfx, pfx##14##sfx, pfx##15##sfx }
+static const emu_handler_t t_setcc[16] = HOT_CC_TAB(hot_setcc, );
+static const emu_handler_t t_cmov_rr[2][16] = {
+	HOT_CC_TAB(hot_cmov, _4), HOT_CC_TAB(hot_cmov, _8),
+};
+
+#define HOT_CMOV_MEM(S, K, KN)						\
+static H(hot_cmovm##S##KN)						\
+{									\
+	uint64_t v = hot_rd(cpu, op, K, S);				\
+									\
+	if (emu_cond_fast(cpu, op->i.op & 15))				\
+		cpu->r[op->i.reg] = v;					\
+	else if (S == 4)						\
+		cpu->r[op->i.reg] &= 0xffffffff;			\
+	return (emu_next(cpu, op));					\
+}
+HOT_KINDS(HOT_CMOV_MEM, 4)
+HOT_KINDS(HOT_CMOV_MEM, 8)
+
 /* ---- picking ---- */
 
 static const emu_handler_t t_mov_ld[3][EA_N] = HOT_TAB(hot_mov_ld);
@@ -472,6 +757,21 @@ static const emu_handler_t t_movx_rr[3] = {
 };
 static const emu_handler_t t_incdec[2][3] = {
 	{ hot_inc1, hot_inc4, hot_inc8 }, { hot_dec1, hot_dec4, hot_dec8 },
+};
+/* [size 4, 8][EA_*] */
+#define HOT_TAB48(pfx)							\
+	{ { pfx##4b, pfx##4bi, pfx##4rip, pfx##4sd, pfx##4sb },		\
+	  { pfx##8b, pfx##8bi, pfx##8rip, pfx##8sd, pfx##8sb } }
+static const emu_handler_t t_imul_rm[2][EA_N] = HOT_TAB48(hot_imul_rm);
+static const emu_handler_t t_imul_rmi[2][EA_N] = HOT_TAB48(hot_imul_rmi);
+static const emu_handler_t t_cmov_m[2][EA_N] = HOT_TAB48(hot_cmovm);
+/* [ROL, ROR, -, -, SHL, SHR, -, SAR][count: fixed, CL][size 4, 8] */
+#define HOT_SH_ROW(SN)							\
+	{ { hot_##SN##_i4, hot_##SN##_i8 }, { hot_##SN##_cl4, hot_##SN##_cl8 } }
+static const emu_handler_t t_shift[8][2][2] = {
+	[HS_ROL] = HOT_SH_ROW(rol), [HS_ROR] = HOT_SH_ROW(ror),
+	[HS_SHL] = HOT_SH_ROW(shl), [HS_SHR] = HOT_SH_ROW(shr),
+	[HS_SAR] = HOT_SH_ROW(sar),
 };
 static const emu_handler_t t_call_m[EA_N] = {
 	hot_call_mb, hot_call_mbi, hot_call_mrip, hot_call_msd, hot_call_msb
@@ -492,6 +792,7 @@ static const emu_handler_t t_jmp_m[EA_N] = {
 /* [aop][form: rm_r, r_rm, rm_imm][size 1, 4, 8] */
 static const emu_handler_t t_alu_rr[9][3][3] = {
 	[HA_ADD] = HOT_ALU_ROW(add), [HA_OR] = HOT_ALU_ROW(or),
+	[HA_ADC] = HOT_ALU_ROW(adc), [HA_SBB] = HOT_ALU_ROW(sbb),
 	[HA_AND] = HOT_ALU_ROW(and), [HA_SUB] = HOT_ALU_ROW(sub),
 	[HA_XOR] = HOT_ALU_ROW(xor), [HA_CMP] = HOT_ALU_ROW(cmp),
 	[HA_TEST] = HOT_ALU_ROW(test),
@@ -499,6 +800,7 @@ static const emu_handler_t t_alu_rr[9][3][3] = {
 /* [aop][form: m_r, r_m, m_imm][size 1, 4, 8][EA_*] */
 static const emu_handler_t t_alu_m[9][3][3][EA_N] = {
 	[HA_ADD] = HOT_ALU_MROW(add), [HA_OR] = HOT_ALU_MROW(or),
+	[HA_ADC] = HOT_ALU_MROW(adc), [HA_SBB] = HOT_ALU_MROW(sbb),
 	[HA_AND] = HOT_ALU_MROW(and), [HA_SUB] = HOT_ALU_MROW(sub),
 	[HA_XOR] = HOT_ALU_MROW(xor), [HA_CMP] = HOT_ALU_MROW(cmp),
 	[HA_TEST] = HOT_ALU_MROW(test),
@@ -585,6 +887,21 @@ emu_hot_pick(struct emu_op *op)
 	case 8: si = 2; break;
 	default: return (NULL);
 	}
+	if (i->map == EMU_MAP_0F && i->op >= 0x90 && i->op <= 0x9f) {
+		/* SETcc r/m8: registers (any, REX picks SPL..DIL) */
+		return (i->mod == 3 ? t_setcc[i->op & 15] : NULL);
+	}
+	if (i->map == EMU_MAP_0F && si != 0 && ((i->op >= 0x40 &&
+	    i->op <= 0x4f) || i->op == 0xaf)) {
+		/* CMOVcc r, r/m; IMUL r, r/m */
+		if (i->mod == 3)
+			return (i->op == 0xaf ? (si == 1 ? hot_imul_rr4 :
+			    hot_imul_rr8) : t_cmov_rr[si - 1][i->op & 15]);
+		if ((k = ea_kind(op)) < 0)
+			return (NULL);
+		return (i->op == 0xaf ? t_imul_rm[si - 1][k] :
+		    t_cmov_m[si - 1][k]);
+	}
 	if (i->map == EMU_MAP_0F) {
 		/* MOVZX/MOVSX r32/r64, r/m8 or r/m16 */
 		if (i->op != 0xb6 && i->op != 0xb7 && i->op != 0xbe &&
@@ -629,6 +946,36 @@ emu_hot_pick(struct emu_op *op)
 		if ((i->reg & 7) > 1 || i->mod != 3)
 			return (NULL);
 		return (t_incdec[i->reg & 1][si]);
+	case 0xb8 ... 0xbf:	/* MOV r, imm (aux: the register) */
+		if (si == 0)
+			return (NULL);
+		return (si == 1 ? hot_mov_r_imm4 : hot_mov_r_imm8);
+	case 0x69:	/* IMUL r, r/m, imm */
+	case 0x6b:
+		if (si == 0)
+			return (NULL);
+		if (i->mod == 3)
+			return (si == 1 ? hot_imul_rri4 : hot_imul_rri8);
+		return ((k = ea_kind(op)) < 0 ? NULL : t_imul_rmi[si - 1][k]);
+	case 0xc1:	/* group 2 of a register: by imm, 1 and CL */
+	case 0xd1:
+	case 0xd3: {
+		int sop = i->reg & 7;
+		unsigned cnt;
+
+		if (si == 0 || i->mod != 3 || t_shift[sop][0][0] == NULL)
+			return (NULL);
+		if (i->op == 0xd3)
+			return (t_shift[sop][1][si - 1]);
+		cnt = i->op == 0xd1 ? 1 : (unsigned)i->imm & (si == 2 ?
+		    0x3f : 0x1f);
+		if (cnt == 0)
+			return (NULL);
+		/* ROL/ROR of a register by an immediate > 1 keep OF */
+		op->aux = cnt | (i->op == 0xc1 && cnt > 1 && sop <= HS_ROR ?
+		    0x80 : 0);
+		return (t_shift[sop][0][si - 1]);
+	}
 	case 0x50 ... 0x57:
 		return (si == 2 ? hot_push_r8 : NULL);
 	case 0x58 ... 0x5f:
@@ -642,16 +989,11 @@ emu_hot_pick(struct emu_op *op)
 	case 0x80:	/* group 1 */
 	case 0x81:
 	case 0x83:
-		aop = i->reg & 7;
-		if (aop == HA_ADC || aop == HA_SBB)
-			return (NULL);
-		return (pick_alu(op, aop, F_RM_IMM, si));
+		return (pick_alu(op, i->reg & 7, F_RM_IMM, si));
 	}
 	/* 00-03 08-0B 20-23 28-2B 30-33 38-3B: op r/m, r and op r, r/m */
 	if (i->op < 0x40 && (i->op & 7) <= 3) {
 		aop = i->op >> 3;
-		if (aop == HA_ADC || aop == HA_SBB)
-			return (NULL);
 		return (pick_alu(op, aop, (i->op & 2) ? F_R_RM : F_RM_R, si));
 	}
 	return (NULL);

@@ -399,6 +399,7 @@ emu_tlb_flush(struct emu_cpu *cpu)
 {
 	memset(cpu->tlbs, 0xff, sizeof(cpu->tlbs));
 	cpu->chain_gen++;
+	memset(cpu->link_pages, 0, sizeof(cpu->link_pages));
 }
 
 /* MOV CR3 with CR4.PGE: global entries stay (SDM 3A §4.10.4.1). */
@@ -412,6 +413,7 @@ emu_tlb_flush_nonglobal(struct emu_cpu *cpu)
 				e->tag_r = e->tag_w = e->tag_x = EMU_TLB_NONE;
 		}
 	cpu->chain_gen++;
+	memset(cpu->link_pages, 0, sizeof(cpu->link_pages));
 }
 
 void
@@ -422,7 +424,18 @@ emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t la)
 		    (EMU_TLB_SIZE - 1)];
 		e->tag_r = e->tag_w = e->tag_x = EMU_TLB_NONE;
 	}
-	cpu->chain_gen++;
+	/*
+	 * Links and jump-cache entries hold translations too, but only of
+	 * pages a block was looked up at since chain_gen last moved
+	 * (cache.c sets their bits); most INVLPGs (data pages: COW faults,
+	 * munmap, TLB shootdowns) hit none of them and keep every link.
+	 * Like the TLB, this is per 4 KiB page, also inside a large page.
+	 */
+	if (cpu->link_pages[(la >> 18) & (EMU_LINK_PAGES / 64 - 1)] &
+	    (1ULL << ((la >> 12) & 63))) {
+		cpu->chain_gen++;
+		memset(cpu->link_pages, 0, sizeof(cpu->link_pages));
+	}
 }
 
 void

@@ -625,6 +625,7 @@ static H(h_hlt)
 
 static H(h_pause)
 {
+	emu_pause_spin(cpu);
 	if (cpu->caps[VM_CAP_PAUSE_EXIT]) {
 		cpu->vcpu->stats[VMST_EXITS_PAUSE]++;
 		pending_exit(cpu, op, VM_EXITCODE_PAUSE);

@@ -703,4 +703,6 @@ const struct vmm_ops vmm_ops_kvm = {
 	.lapic_msi = kvm_lapic_msi,
 	.inject_nmi = kvm_inject_nmi,
 	.hpet_legacy = kvm_hpet_legacy,
+	.get_fpu = kvm_op_get_fpu,
+	.set_fpu = kvm_op_set_fpu,
 };

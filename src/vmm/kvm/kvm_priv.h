@@ -149,6 +149,8 @@ int kvm_op_inject_exception(struct vcpu *vcpu, int vector, int ec_valid,
     uint32_t ec, int restart);
 int kvm_op_reset(struct vcpu *vcpu);
 int kvm_op_startup(struct vcpu *vcpu, uint64_t rip);
+int kvm_op_get_fpu(struct vcpu *vcpu, void *fxsave);
+int kvm_op_set_fpu(struct vcpu *vcpu, const void *fxsave);
 
 /* kvm_debug.c */
 uint32_t kvm_guestdbg_control(const bool caps[VM_CAP_MAX],

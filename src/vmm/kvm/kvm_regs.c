@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * kvm_regs.c: a KVM vCPU's architectural state for the loaders (and the
- * gdb stub to come): general registers, control registers, segment
- * registers with their hidden parts in bhyve's VMX access-rights layout,
- * MSRs, the interrupt shadow, exception injection, the reset and INIT-SIPI
- * start states, and the register dump printed when KVM gives up.
+ * kvm_regs.c: a KVM vCPU's architectural state for the loaders and the
+ * gdb server: general registers, control registers, segment registers
+ * with their hidden parts in bhyve's VMX access-rights layout, MSRs, the
+ * interrupt shadow, x87/SSE state as an FXSAVE image, exception injection,
+ * the reset and INIT-SIPI start states, and the register dump printed
+ * when KVM gives up.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -450,6 +451,140 @@ kvm_op_startup(struct vcpu *vcpu, uint64_t rip)
 	sc->regs.rip = rip & 0xf;
 	mp.mp_state = KVM_MP_STATE_RUNNABLE;
 	if (ioctl(sc->fd, KVM_SET_MP_STATE, &mp) != 0)
+		return (-errno);
+	return (0);
+}
+
+/* ---- x87/SSE state: vm_get_fpu/vm_set_fpu (vmm.h) ---- */
+
+/*
+ * The MXCSR bits this host's FXRSTOR accepts (SDM vol. 1 §11.6.6: the
+ * MXCSR_MASK field of an FXSAVE image, 0 meaning 0xFFBF).  KVM loads the
+ * guest's MXCSR with the host's own FXRSTOR/XRSTOR, so these are the
+ * guest's writable bits too.  struct kvm_fpu has no such field.
+ */
+static uint32_t
+host_mxcsr_mask(void)
+{
+	static _Atomic uint32_t mask;
+	uint8_t img[512] __attribute__((aligned(16)));
+	uint32_t m = atomic_load(&mask);
+
+	if (m == 0) {
+		memset(img, 0, sizeof(img));
+		__asm__ volatile("fxsave64 %0" : "=m"(img));
+		memcpy(&m, img + 28, 4);
+		if (m == 0)
+			m = 0xffbf;
+		atomic_store(&mask, m);
+	}
+	return (m);
+}
+
+/*
+ * Without KVM_CAP_XSAVE: KVM_GET_FPU (api.rst 4.22) gives the legacy
+ * FXSAVE area field by field, in the 64-bit layout (last_ip/last_dp are 64
+ * bits, no FCS/FDS), ST(i) in stack order as FXSAVE stores them.  Linux
+ * neither fills nor takes its mxcsr field, hence KVM_GET_XSAVE first.
+ */
+static void
+kvm_fpu_to_fxsave(const struct kvm_fpu *k, uint8_t fx[VM_FXSAVE_SIZE])
+{
+	memset(fx, 0, VM_FXSAVE_SIZE);
+	memcpy(fx + 0, &k->fcw, 2);
+	memcpy(fx + 2, &k->fsw, 2);
+	fx[4] = k->ftwx;
+	memcpy(fx + 6, &k->last_opcode, 2);
+	memcpy(fx + 8, &k->last_ip, 8);
+	memcpy(fx + 16, &k->last_dp, 8);
+	memcpy(fx + 24, &k->mxcsr, 4);
+	for (int i = 0; i < 8; i++)
+		memcpy(fx + 32 + 16 * i, k->fpr[i], 10);
+	memcpy(fx + 160, k->xmm, sizeof(k->xmm));
+}
+
+static void
+kvm_fpu_from_fxsave(const uint8_t fx[VM_FXSAVE_SIZE], struct kvm_fpu *k)
+{
+	memset(k, 0, sizeof(*k));
+	memcpy(&k->fcw, fx + 0, 2);
+	memcpy(&k->fsw, fx + 2, 2);
+	k->ftwx = fx[4];
+	memcpy(&k->last_opcode, fx + 6, 2);
+	memcpy(&k->last_ip, fx + 8, 8);
+	memcpy(&k->last_dp, fx + 16, 8);
+	memcpy(&k->mxcsr, fx + 24, 4);
+	for (int i = 0; i < 8; i++)
+		memcpy(k->fpr[i], fx + 32 + 16 * i, 10);
+	memcpy(k->xmm, fx + 160, sizeof(k->xmm));
+}
+
+/* The XSAVE header's XSTATE_BV (SDM vol. 1 §13.4.2): x87 and SSE bits. */
+#define XSAVE_HDR	512
+#define XSTATE_FP_SSE	0x3ULL
+
+/*
+ * KVM_GET_XSAVE (api.rst 4.42) gives the standard-format XSAVE area whose
+ * first 512 bytes are the FXSAVE64 image; Linux fills in the initial
+ * values of components that are in their init state (XSTATE_BV clear).
+ */
+int
+kvm_op_get_fpu(struct vcpu *vcpu, void *fxsave)
+{
+	struct kvm_vcpu_sc *sc = kvm_sc(vcpu);
+	struct kvm_xsave xs;
+	struct kvm_fpu k;
+	uint8_t *fx = fxsave;
+	uint32_t mask;
+
+	if (ioctl(sc->fd, KVM_GET_XSAVE, &xs) == 0) {
+		memcpy(fx, xs.region, 416);
+		memset(fx + 416, 0, VM_FXSAVE_SIZE - 416);
+	} else {
+		if (ioctl(sc->fd, KVM_GET_FPU, &k) != 0)
+			return (-errno);
+		kvm_fpu_to_fxsave(&k, fx);
+	}
+	memcpy(&mask, fx + 28, 4);
+	if (mask == 0) {
+		mask = host_mxcsr_mask();
+		memcpy(fx + 28, &mask, 4);
+	}
+	return (0);
+}
+
+/*
+ * The image goes into the guest's XSAVE area (read, patched, written
+ * back, so that AVX and the other components stay), with XSTATE_BV's x87
+ * and SSE bits set: the state is no longer the init state.
+ */
+int
+kvm_op_set_fpu(struct vcpu *vcpu, const void *fxsave)
+{
+	struct kvm_vcpu_sc *sc = kvm_sc(vcpu);
+	const uint8_t *fx = fxsave;
+	struct kvm_xsave xs;
+	struct kvm_fpu k;
+	uint8_t *r = (uint8_t *)xs.region;
+	uint64_t bv;
+	uint32_t mx;
+
+	/* KVM_SET_FPU takes any MXCSR (the host's XRSTOR would fault) */
+	memcpy(&mx, fx + 24, 4);
+	if (mx & ~host_mxcsr_mask())
+		return (-EINVAL);
+	if (ioctl(sc->fd, KVM_GET_XSAVE, &xs) == 0) {
+		memcpy(r, fx, 28);		/* all but MXCSR_MASK */
+		memcpy(r + 32, fx + 32, 416 - 32);
+		memcpy(&bv, r + XSAVE_HDR, 8);
+		bv |= XSTATE_FP_SSE;
+		memcpy(r + XSAVE_HDR, &bv, 8);
+		if (ioctl(sc->fd, KVM_SET_XSAVE, &xs) != 0)
+			return (-errno);
+		return (0);
+	}
+	kvm_fpu_from_fxsave(fx, &k);
+	if (ioctl(sc->fd, KVM_SET_FPU, &k) != 0)
 		return (-errno);
 	return (0);
 }

@@ -18,6 +18,7 @@
 #   guest-int3*   the except64 guest under -G with a breakpoint set (so
 #                 INT3 exits to lhyve): its own INT3 still reaches its #BP
 #                 handler with the right frame
+#   fpu-*         fpu.sh: x87/SSE registers read and written (g/G/p/P)
 # Every check runs on LHYVE_BACKEND (default emu).  With the default, the
 # same checks run again on kvm ("kvm-" names) when run-all.sh will not run
 # this tier with LHYVE_BACKEND=kvm itself (tests/system/kvm-why.sh prints
@@ -35,11 +36,10 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
+. tests/system/lib.sh
+tier_init gdb
 G=build/tests/guests
-TMO=${GDB_TIMEOUT:-60}
-BACKEND=${LHYVE_BACKEND:-emu}
-nfail=0
+TMO=${GDB_TIMEOUT:-60}	# not SYSTEM_TIMEOUT: these guests take seconds
 TAG=""		# name prefix of the backend being run: "" or "kvm-"
 BE=emu
 CUR_ERR=""	# stderr of the lhyve run the current checks are about
@@ -55,15 +55,16 @@ host_fault() {
 	e=${e#*instruction at }
 	echo "host KVM fault F1 (docs/kvm.md): kvm_pvm's instruction emulator gave up at ${e%%: KVM_EXIT*}"
 }
-pass() { echo "PASS system-gdb/$TAG$1"; }
-skip() { echo "SKIP system-gdb/$TAG$1 ($2)"; }
+# pass, skip and fail name the test with TAG; a host fault is a SKIP
+pass() { echo "PASS $TIER/$TAG$1"; }
+skip() { echo "SKIP $TIER/$TAG$1 ($2)"; }
 fail() {
 	local why
 	if why=$(host_fault); then
 		skip "$1" "$why; was: $2"
 		return
 	fi
-	echo "FAIL system-gdb/$TAG$1 ($2)"
+	echo "FAIL $TIER/$TAG$1 ($2)"
 	nfail=$((nfail + 1))
 }
 # rsp_results FILE: rsp.py's lines, renamed for the backend, failures
@@ -81,13 +82,9 @@ rsp_results() {
 	done <"$1"
 }
 
-TOP=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-gdb.XXXXXX") || exit 1
-WORK=$TOP
-if [ "${KEEP:-0}" = 1 ]; then
-	echo "work directory: $TOP"
-else
-	trap 'rm -rf "$TOP"' EXIT
-fi
+make_work
+TOP=$WORK
+[ "${KEEP:-0}" = 1 ] && echo "work directory: $TOP"
 
 if [ ! -x "$LHYVE" ] || [ ! -f $G/gdbtest.elf ]; then
 	fail setup "build lhyve and the guests first (make all guests-build)"
@@ -348,6 +345,11 @@ PY
 		fail guest-int3 "no listening line: $(head -c 200 "$WORK/int3.err")"
 	fi
 fi
+
+# -- x87/SSE registers (vm_get_fpu/vm_set_fpu): fpu.sh ------------------------
+CUR_ERR=$WORK/fpu.err
+tests/system/gdb/fpu.sh "$BE" "$WORK" >"$WORK/fpu.res"
+rsp_results "$WORK/fpu.res"
 	CUR_ERR=""
 }
 

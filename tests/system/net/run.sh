@@ -31,33 +31,32 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
-CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
-TMO=${SYSTEM_TIMEOUT:-600}
-BACKEND=${LHYVE_BACKEND:-emu}
+. tests/system/lib.sh
+tier_init net
 VM=vmnet
-nfail=0
 
-pass() { echo "PASS system-net/$1${2:+ ($2)}"; }
-fail() { echo "FAIL system-net/$1 ($2)"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP system-net/$1 ($2)"; }
+# pass TEST [NOTE]: a PASS, with NOTE (e.g. the speed) in parentheses.
+pass() { echo "PASS $TIER/$1${2:+ ($2)}"; }
 
-GUEST_TESTS=(slirp-mac slirp-dhcp slirp-wget slirp-dns slirp-hostfwd tap-ping
-    tap-wget)
+TESTS=(slirp-mac slirp-dhcp slirp-wget slirp-dns slirp-hostfwd tap-ping
+    tap-wget bad-options)
 
-KDIR=$(ls -d "$CACHE"/linux-image-*/ 2>/dev/null | head -n 1)
-KDIR=${KDIR%/}
-VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-MODS=$(ls -d "$KDIR"/lib/modules/*/kernel 2>/dev/null | head -n 1)
+find_kernel
 
-skip_guest() {
-	for t in "${GUEST_TESTS[@]}"; do skip "$t" "$1"; done
+# skip_rest WHY: bad-options ran first; every other test is a SKIP, and
+# the exit status is bad-options' verdict.
+skip_rest() {
+	skip_guests "$1"
+	[ "$nfail" -eq 0 ]
+	exit
 }
 
 # -- malformed options: no guest needed ---------------------------------
+# Device options are checked alike on every backend; emu always gets as
+# far as the devices.
 bad_options() {
-	local out rc bad="" s
-	for s in "4,virtio-net,foo0" "4,virtio-net,netgraph,path=x:" \
+	REFUSED_NAMING=virtio-net check_refused bad-options "-o backend=emu" \
+	    "4,virtio-net,foo0" "4,virtio-net,netgraph,path=x:" \
 	    "4,virtio-net,slirp,mac=01:00:00:00:00:01" \
 	    "4,virtio-net,slirp,mac=00:00:00:00:00:00" \
 	    "4,virtio-net,slirp,mac=02:11:22:33:44" \
@@ -69,41 +68,17 @@ bad_options() {
 	    "4,virtio-net,slirp,hostfwd=sctp::2222-:22" \
 	    "4,virtio-net,slirp,hostfwd=tcp::2222" \
 	    "4,virtio-net,slirp,hostfwd=tcp:1.2.3.999:2222-:22" \
-	    "4,virtio-net,/nonexistent/tun"; do
-		# Device options are checked alike on every backend; emu
-		# always gets as far as the devices.
-		out=$("$LHYVE" -o backend=emu -m 64M -s 0,hostbridge \
-		    -s "$s" --kernel /dev/null vmbad 2>&1 </dev/null)
-		rc=$?
-		if [ "$rc" -ne 4 ] || ! grep -q "lhyve: .*virtio-net" <<<"$out"; then
-			bad="$bad '$s'->$rc"
-		fi
-	done
-	if [ -z "$bad" ]; then
-		pass bad-options
-	else
-		fail bad-options "expected exit 4 and a message naming virtio-net:$bad"
-	fi
+	    "4,virtio-net,/nonexistent/tun"
 }
 
-if [ ! -x "$LHYVE" ]; then
-	skip_guest "no $LHYVE (run make)"
-	skip bad-options "no $LHYVE (run make)"
-	exit 0
-fi
+require_lhyve
 bad_options
-if [ -z "$VMLINUZ" ] || [ -z "$MODS" ]; then
-	skip_guest "no Debian kernel in $CACHE (tests/system/fetch.sh)"
-	[ "$nfail" -eq 0 ]
-	exit
-fi
-if ! command -v python3 >/dev/null 2>&1; then
-	skip_guest "no python3 for the host's HTTP server"
-	[ "$nfail" -eq 0 ]
-	exit
-fi
+[ -n "$VMLINUZ" ] && [ -n "$MODS" ] ||
+    skip_rest "no Debian kernel in $CACHE (tests/system/fetch.sh)"
+command -v python3 >/dev/null 2>&1 ||
+    skip_rest "no python3 for the host's HTTP server"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-net.XXXXXX")
+make_work
 HTTPD_PID=
 HTTPD2_PID=
 LHYVE_PID=
@@ -126,11 +101,7 @@ for m in drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
     drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko \
     net/core/failover.ko drivers/net/net_failover.ko \
     drivers/net/virtio_net.ko; do
-	if [ ! -f "$MODS/$m" ]; then
-		skip_guest "no $MODS/$m"
-		[ "$nfail" -eq 0 ]
-		exit
-	fi
+	[ -f "$MODS/$m" ] || skip_rest "no $MODS/$m"
 	cp "$MODS/$m" "$R/lib/net/"
 	INS="$INS insmod /lib/net/$(basename "$m")"
 	# busybox insmod does not read module options off the command line.
@@ -241,24 +212,25 @@ fi
 
 tests/system/mkinitramfs.sh -d "$R" "${CMDS[@]}" "$WORK/initrd.gz" \
     2>"$WORK/mkinitramfs.log" || {
-	for t in "${GUEST_TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
+	fail_guest_tests "mkinitramfs.sh failed"
 	exit 1
 }
 
+# The console as lhyve writes it in $LOG.raw; $LOG, CRs removed, after.
 LOG=$WORK/console.log
-: >"$LOG"
+: >"$LOG.raw"
 START=$(date +%s)
 timeout -k 10 "$TMO" "$LHYVE" -o "backend=$BACKEND" -c 1 -m 512M \
     -s 0,hostbridge -s 31,lpc -l com1,stdio "${NICS[@]}" \
     --kernel "$VMLINUZ" --initrd "$WORK/initrd.gz" \
     --cmdline "console=ttyS0 quiet${NET_CMDLINE:+ $NET_CMDLINE}" "$VM" \
-    </dev/null >"$LOG" 2>&1 &
+    </dev/null >"$LOG.raw" 2>&1 &
 LHYVE_PID=$!
 
 # The host's side of the conversation, driven by markers on the console.
 FWD_OK="" TAP_HOSTPING="" fwd_done=0 tap_done=0
 [ -n "$TAP" ] || tap_done=1
-seen() { tr -d '\r' <"$LOG" | grep -aq "^$1"; }
+seen() { tr -d '\r' <"$LOG.raw" | grep -aq "^$1"; }
 # ping(8), or an ICMP echo by hand where iputils is not installed (root).
 hostping() {
 	if command -v ping >/dev/null 2>&1; then
@@ -328,26 +300,20 @@ wait "$LHYVE_PID"
 rc=$?
 LHYVE_PID=
 ELAPSED=$(($(date +%s) - START))
-tr -d '\r' <"$LOG" >"$LOG.txt"
-L=$LOG.txt
-val() { grep -a "^$1=" "$L" | head -n 1 | cut -d= -f2- | cut -d' ' -f1; }
+tr -d '\r' <"$LOG.raw" >"$LOG"
 
-if [ "$BACKEND" != emu ] && ! grep -aq LHYVE-INIT-UP "$L" && [ "$rc" -eq 4 ]; then
-	skip_guest "backend $BACKEND: $(grep -a 'lhyve:' "$L" | head -n 1)"
-	[ "$nfail" -eq 0 ]
-	exit
+if [ "$BACKEND" != emu ] && ! grep -aq LHYVE-INIT-UP "$LOG" && [ "$rc" -eq 4 ]; then
+	skip_rest "backend $BACKEND: $(grep -a 'lhyve:' "$LOG" | head -n 1)"
 fi
-if ! grep -aq LHYVE-POWEROFF "$L"; then
-	for t in "${GUEST_TESTS[@]}"; do
-		fail "$t" "guest did not finish (lhyve exit $rc after ${ELAPSED}s)"
-	done
-	tail -n 40 "$L" | sed 's/^/    | /'
+if ! grep -aq LHYVE-POWEROFF "$LOG"; then
+	fail_guest_tests "guest did not finish (lhyve exit $rc after ${ELAPSED}s)"
+	tail -n 40 "$LOG" | sed 's/^/    | /'
 	exit 1
 fi
 nf=$nfail
 
-grep -aq "^NIC=[a-z0-9]*,$MAC1,${NET_MTU:-1500}\$" "$L" && pass slirp-mac "$MAC1" ||
-    fail slirp-mac "no NIC with MAC $MAC1 and MTU ${NET_MTU:-1500}: $(grep -a '^NIC=' "$L" | tr '\n' ' ')"
+grep -aq "^NIC=[a-z0-9]*,$MAC1,${NET_MTU:-1500}\$" "$LOG" && pass slirp-mac "$MAC1" ||
+    fail slirp-mac "no NIC with MAC $MAC1 and MTU ${NET_MTU:-1500}: $(grep -a '^NIC=' "$LOG" | tr '\n' ' ')"
 
 [ "$(val DHCP-IP)" = 10.0.2.15 ] && [ "$(val DHCP-ROUTER)" = 10.0.2.2 ] &&
     pass slirp-dhcp || fail slirp-dhcp "ip '$(val DHCP-IP)' router '$(val DHCP-ROUTER)'"
@@ -388,6 +354,6 @@ elif [ "$(val TAP-PING)" = 0 ] && [ -n "$TAP_HOSTPING" ]; then
 else
 	fail tap-ping "guest->host rc=$(val TAP-PING) host->guest ${TAP_HOSTPING:-failed}"
 fi
-[ "$nfail" -gt "$nf" ] && tail -n 60 "$L" | sed 's/^/    | /'
+[ "$nfail" -gt "$nf" ] && tail -n 60 "$LOG" | sed 's/^/    | /'
 echo "system-net: one boot, ${ELAPSED}s"
 [ "$nfail" -eq 0 ]

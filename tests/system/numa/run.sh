@@ -18,34 +18,21 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
-CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
-TMO=${SYSTEM_TIMEOUT:-600}
-nfail=0
-
-pass() { echo "PASS system-numa/$1"; }
-fail() { echo "FAIL system-numa/$1 ($2)"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP system-numa/$1 ($2)"; }
+. tests/system/lib.sh
+tier_init numa
+# val NAME: the whole value after NAME= (lib.sh's stops at a blank).
+val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2-; }
 
 TESTS=(nodes node-cpus node-mem distance fwcfg-driver fwcfg-string
     fwcfg-file)
 
-KDIR=$(ls -d "$CACHE"/linux-image-*/ 2>/dev/null | head -n 1)
-KDIR=${KDIR%/}
-VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-MODS=$(ls -d "$KDIR"/lib/modules/*/kernel 2>/dev/null | head -n 1)
+find_kernel
 FWMOD=$MODS/drivers/firmware/qemu_fw_cfg.ko
 
-skip_all() {
-	for t in "${TESTS[@]}"; do skip "$t" "$1"; done
-	exit 0
-}
-[ -x "$LHYVE" ] || skip_all "no $LHYVE (run make)"
+require_lhyve
 [ -n "$VMLINUZ" ] || skip_all "no Debian kernel in $CACHE (tests/system/fetch.sh)"
 [ -f "$FWMOD" ] || skip_all "no $FWMOD"
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-numa.XXXXXX")
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+make_work
 
 mkdir -p "$WORK/root/lib"
 cp "$FWMOD" "$WORK/root/lib/"
@@ -62,26 +49,18 @@ tests/system/mkinitramfs.sh -d "$WORK/root" \
     -c "insmod /lib/qemu_fw_cfg.ko; echo FWREV=\$(cat $FW/rev)" \
     -c "echo FWSTR=\$(cat $FW/by_name/opt/lhyve/greeting/raw | tr -d '\\000' | tr ' ' _)" \
     -c "echo FWFILE=\$(cat $FW/by_name/opt/lhyve/file/raw | tr ' ' _)" \
-    "$WORK/initrd.cpio.gz" 2>"$WORK/mkinitramfs.log" || {
-	for t in "${TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
-	exit 1
-}
+    "$WORK/initrd.cpio.gz" 2>"$WORK/mkinitramfs.log" || initramfs_failed
 
 LOG=$WORK/console.log
-timeout -k 10 "$TMO" "$LHYVE" -c 2 -m 512M -s 0,hostbridge -s 31,lpc \
+boot "$LOG" -c 2 -m 512M -s 0,hostbridge -s 31,lpc \
     -l com1,stdio -n id=0,size=384M,cpus=0 -n id=1,size=128M,cpus=1 \
     -f 'opt/lhyve/greeting,string=hello from lhyve' \
     -f "opt/lhyve/file,file=$WORK/item.txt" \
     --kernel "$VMLINUZ" --initrd "$WORK/initrd.cpio.gz" \
-    --cmdline "console=ttyS0 quiet" vm0 </dev/null >"$LOG.raw" 2>&1
-rc=$?
-tr -d '\r' <"$LOG.raw" >"$LOG"
-val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2-; }
+    --cmdline "console=ttyS0 quiet" vm0
 
 if ! grep -aq LHYVE-POWEROFF "$LOG"; then
-	for t in "${TESTS[@]}"; do
-		fail "$t" "guest did not finish (lhyve exit $rc)"
-	done
+	fail_guest_tests "guest did not finish (lhyve exit $rc)"
 	tail -n 40 "$LOG" | sed 's/^/    | /'
 	exit 1
 fi

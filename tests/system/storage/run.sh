@@ -35,28 +35,17 @@
 set -u
 cd "$(dirname "$0")/../../.." || exit 1
 
-LHYVE=${LHYVE:-build/lhyve}
-BACKEND=${LHYVE_BACKEND:-emu}
-CACHE=${LHYVE_CACHE:-$HOME/.cache/lhyve}
-TMO=${SYSTEM_TIMEOUT:-600}
+. tests/system/lib.sh
+tier_init storage
 BLD=build/tests/system/storage
-nfail=0
-
-pass() { echo "PASS system-storage/$1"; }
-fail() { echo "FAIL system-storage/$1 ($2)"; nfail=$((nfail + 1)); }
-skip() { echo "SKIP system-storage/$1 ($2)"; }
 
 TESTS=(ext4-read-sha256 ext4-write-debugfs ext4-e2fsck-clean
     ext4-discard ro-refuses raw-discard-holes raw-write-zeroes-unmap
     raw-write-zeroes exclusive-writer shared-ro missing-path
     kill9-synced-data console-port-name console-guest-to-host
     console-host-to-guest)
-skip_all() {
-	for t in "${TESTS[@]}"; do skip "$t" "$1"; done
-	exit 0
-}
 
-[ -x "$LHYVE" ] || skip_all "no $LHYVE (run make)"
+require_lhyve
 for t in mkfs.ext4 debugfs e2fsck gcc cpio; do
 	command -v "$t" >/dev/null 2>&1 ||
 	    PATH=$PATH:/sbin:/usr/sbin command -v "$t" >/dev/null 2>&1 ||
@@ -64,15 +53,11 @@ for t in mkfs.ext4 debugfs e2fsck gcc cpio; do
 done
 export PATH=$PATH:/sbin:/usr/sbin
 
-KDIR=$(ls -d "$CACHE"/linux-image-*/ 2>/dev/null | head -n 1)
-KDIR=${KDIR%/}
-VMLINUZ=$(ls "$KDIR"/boot/vmlinuz-* 2>/dev/null | head -n 1)
-MODS=$(ls -d "$KDIR"/lib/modules/*/kernel 2>/dev/null | head -n 1)
+find_kernel
 [ -n "$VMLINUZ" ] && [ -n "$MODS" ] ||
     skip_all "no Debian kernel in $CACHE (tests/system/fetch.sh)"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/lhyve-storage.XXXXXX")
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$WORK"' EXIT
+make_work
 
 # -- the tools: blkio in the guest (static), unixcat on the host ---------
 mkdir -p "$BLD"
@@ -80,7 +65,7 @@ if ! gcc -static -O2 -std=gnu11 -Wall -o "$BLD/blkio" \
     tests/system/storage/blkio.c 2>"$WORK/gcc.log" ||
     ! gcc -O2 -std=gnu11 -Wall -o "$BLD/unixcat" \
     tests/system/storage/unixcat.c 2>>"$WORK/gcc.log"; then
-	for t in "${TESTS[@]}"; do fail "$t" "cannot build the test tools"; done
+	fail_guest_tests "cannot build the test tools"
 	sed 's/^/    | /' "$WORK/gcc.log"
 	exit 1
 fi
@@ -147,7 +132,7 @@ mkinit() {
 }
 if ! mkinit "$WORK/a.cpio.gz" "${CMDS_A[@]}" ||
     ! mkinit "$WORK/b.cpio.gz" "${CMDS_B[@]}"; then
-	for t in "${TESTS[@]}"; do fail "$t" "mkinitramfs.sh failed"; done
+	fail_guest_tests "mkinitramfs.sh failed"
 	sed 's/^/    | /' "$WORK/mkinitramfs.log"
 	exit 1
 fi
@@ -161,7 +146,7 @@ if ! mkfs.ext4 -q -F -L lhyvedata -d "$WORK/tree" "$WORK/data.img" 64M \
     >"$WORK/mkfs.log" 2>&1 ||
     ! mkfs.ext4 -q -F -L lhyvero -d "$WORK/rotree" "$WORK/ro.img" 8M \
     >>"$WORK/mkfs.log" 2>&1; then
-	for t in "${TESTS[@]}"; do fail "$t" "mkfs.ext4 -d failed"; done
+	fail_guest_tests "mkfs.ext4 -d failed"
 	sed 's/^/    | /' "$WORK/mkfs.log"
 	exit 1
 fi
@@ -172,7 +157,6 @@ sync "$WORK/raw.img" 2>/dev/null
 
 COMMON=(-o "backend=$BACKEND" -m 512M -s 0,hostbridge -s 31,lpc
     -l com1,stdio)
-val() { grep -a "^$1=" "$LOG" | head -n 1 | cut -d= -f2- | cut -d' ' -f1; }
 
 # wait_for FILE REGEXP SECONDS PID: until REGEXP is in FILE (0), the
 # process PID is gone or the time is up (1).
