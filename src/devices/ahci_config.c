@@ -14,42 +14,19 @@
 #include "config.h"
 #include "devices/ahci.h"
 #include "devices/block_if.h"
+#include "devices/dev_opts.h"
 
 static const char *const ahci_port_opts[] = {
 	"type", "path", "ro", "nocache", "direct", "sync", "sectorsize",
 	"nodelete", "bootindex", "ser", "rev", "model", "nmrr", NULL
 };
 
-static int
-ahci_check_opts(const struct config_node *nvl, const char *ident)
-{
-	struct config_node *it;
-	const char *name;
-	int i;
-
-	for (it = config_node_first(nvl); it != NULL;
-	    it = config_node_next(it)) {
-		name = config_item_name(it);
-		for (i = 0; ahci_port_opts[i] != NULL; i++)
-			if (strcmp(name, ahci_port_opts[i]) == 0)
-				break;
-		if (ahci_port_opts[i] == NULL || config_item_is_node(it)) {
-			fprintf(stderr, "lhyve: %s: unknown option '%s'\n",
-			    ident, name);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /* A default serial number, stable per image path (bhyve hashes it too). */
 static void
 ahci_default_ser(struct ahci_port *p, const char *path)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = dev_hash32(path);
 
-	for (const char *c = path; *c != '\0'; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
 	snprintf(p->p_ser, sizeof(p->p_ser), "LHYVE-%04X-%04X", h >> 16,
 	    h & 0xffff);
 }
@@ -62,7 +39,7 @@ ahci_port_open(struct ahci_softc *sc, struct ahci_port *p,
 	char *end;
 	unsigned long n;
 
-	if (ahci_check_opts(pnvl, p->p_ident) != 0)
+	if (dev_check_opts(pnvl, p->p_ident, ahci_port_opts) != 0)
 		return (-1);
 	type = get_config_value_node(pnvl, "type");
 	if (type == NULL || (strcmp(type, "hd") != 0 &&

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "devices/net_backend.h"
+#include "devices/dev_opts.h"
 
 /* Unit tests plug a fake backend in here (tests/unit/test_virtio_net.c). */
 __attribute__((weak)) const struct net_backend_ops *
@@ -216,12 +217,11 @@ net_genmac(int slot, int func, const char *vmname,
     uint8_t mac[ETHER_ADDR_LEN])
 {
 	char buf[300];
-	uint32_t h = 2166136261u;	/* FNV-1a, 32 bits */
+	uint32_t h;
 
 	snprintf(buf, sizeof(buf), "%d-%d-%s", slot, func,
 	    vmname != NULL ? vmname : "");
-	for (const char *p = buf; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
+	h = dev_hash32(buf);
 	mac[0] = NET_MAC_OUI0;
 	mac[1] = NET_MAC_OUI1;
 	mac[2] = NET_MAC_OUI2;

@@ -22,6 +22,7 @@
 
 #include "devices/nvme_priv.h"
 #include "devices/pci_emul.h"
+#include "devices/dev_opts.h"
 
 #define NVME_DEF_MAXQ		16
 #define NVME_DEF_QSZ		2058
@@ -625,21 +626,10 @@ static int
 nvme_parse_opts(struct nvme_softc *sc, const struct config_node *nvl)
 {
 	const char *ident = sc->ident, *s;
-	struct config_node *it;
 	unsigned long v;
-	int i;
 
-	for (it = config_node_first(nvl); it != NULL;
-	    it = config_node_next(it)) {
-		for (i = 0; nvme_opts[i] != NULL; i++)
-			if (strcmp(config_item_name(it), nvme_opts[i]) == 0)
-				break;
-		if (nvme_opts[i] == NULL) {
-			fprintf(stderr, "lhyve: %s: unknown option '%s'\n",
-			    ident, config_item_name(it));
-			return (-1);
-		}
-	}
+	if (dev_check_opts(nvl, ident, nvme_opts) != 0)
+		return (-1);
 	if (opt_uint(nvl, ident, "maxq", 1, NVME_MAXQ, NVME_DEF_MAXQ, &v))
 		return (-1);
 	sc->maxq = v;

@@ -20,6 +20,7 @@
 #include "devices/block_if.h"
 #include "devices/pci_virtio.h"
 #include "devices/virtio.h"
+#include "devices/dev_opts.h"
 
 #define VTBLK_RINGSZ		128
 #define VTBLK_MAXCHAIN		(BLOCKIF_IOV_MAX + 2)	/* hdr, data, status */
@@ -362,36 +363,12 @@ static const char *const vtblk_opts[] = {
 	"nodelete", "ser", "bootindex", NULL
 };
 
-static int
-vtblk_check_opts(const struct config_node *nvl, const char *ident)
-{
-	struct config_node *it;
-	const char *name;
-	int i;
-
-	for (it = config_node_first(nvl); it != NULL;
-	    it = config_node_next(it)) {
-		name = config_item_name(it);
-		for (i = 0; vtblk_opts[i] != NULL; i++)
-			if (strcmp(name, vtblk_opts[i]) == 0)
-				break;
-		if (vtblk_opts[i] == NULL) {
-			fprintf(stderr, "lhyve: %s: unknown option '%s'\n",
-			    ident, name);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 static void
 vtblk_default_ident(struct vtblk_softc *sc, const char *path)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a: stable per image path */
+	uint32_t h = dev_hash32(path);	/* stable per image path */
 	char buf[VTBLK_BLK_ID_BYTES + 1];
 
-	for (const char *p = path; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
 	snprintf(buf, sizeof(buf), "LHYVE-%04X-%04X", h >> 16, h & 0xffff);
 	memcpy(sc->vbsc_ident, buf, strlen(buf));
 }
@@ -405,7 +382,7 @@ vtblk_create(struct config_node *nvl, const char *ident, struct vmctx *ctx)
 	uint64_t feat;
 	int ssz, pssz, psoff, exp;
 
-	if (vtblk_check_opts(nvl, ident) != 0)
+	if (dev_check_opts(nvl, ident, vtblk_opts) != 0)
 		return (NULL);
 	sc = calloc(1, sizeof(*sc));
 	if (sc == NULL)

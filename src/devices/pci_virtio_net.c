@@ -24,6 +24,7 @@
 #include "devices/net_backend.h"
 #include "devices/pci_virtio.h"
 #include "devices/virtio.h"
+#include "devices/dev_opts.h"
 
 #define VTNET_RINGSZ		256
 #define VTNET_RXQ		0
@@ -450,28 +451,6 @@ static const char *const vtnet_opts[] = {
 	NULL
 };
 
-static int
-vtnet_check_opts(const struct config_node *nvl, const char *ident)
-{
-	struct config_node *it;
-	const char *name;
-	int i;
-
-	for (it = config_node_first(nvl); it != NULL;
-	    it = config_node_next(it)) {
-		name = config_item_name(it);
-		for (i = 0; vtnet_opts[i] != NULL; i++)
-			if (strcmp(name, vtnet_opts[i]) == 0)
-				break;
-		if (vtnet_opts[i] == NULL) {
-			fprintf(stderr, "lhyve: %s: unknown option '%s'\n",
-			    ident, name);
-			return (-1);
-		}
-	}
-	return (0);
-}
-
 /*
  * The device core: options, backend, features, config space.  defmac is
  * the MAC to use without mac=.  NULL after a message.
@@ -487,7 +466,7 @@ vtnet_create(struct config_node *nvl, const char *ident, struct vmctx *ctx,
 	int mtu = NET_DEFAULT_MTU;
 	bool have_mtu = false;
 
-	if (vtnet_check_opts(nvl, ident) != 0)
+	if (dev_check_opts(nvl, ident, vtnet_opts) != 0)
 		return (NULL);
 	memcpy(mac, defmac, ETHER_ADDR_LEN);
 	v = get_config_value_node(nvl, "mac");
