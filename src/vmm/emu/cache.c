@@ -204,13 +204,10 @@ fill(struct emu_cpu *cpu, uint64_t la, uint64_t gpa, const uint8_t *p,
 		 * A direct JMP/CALL to the same page (64-bit code: the
 		 * target is canonical) goes on in this block, at the
 		 * target: the page's version covers every op, and the
-		 * handler sets RIP for the op after it.  A jump to the
-		 * next instruction ("jmp 1f; 1:") still ends the block:
-		 * code writes it to let a pending interrupt in (the run
-		 * loop takes interrupts between blocks).
+		 * handler sets RIP for the op after it.
 		 */
 		if (mode == 64 && (follow = emu_hot_follow(op)) != NULL &&
-		    op->i.imm != 0 && pgoff + off + op->i.imm >= 0 &&
+		    pgoff + off + op->i.imm >= 0 &&
 		    pgoff + off + op->i.imm < 0x1000) {
 			op->fn = follow;
 			off += op->i.imm;
@@ -240,7 +237,6 @@ static struct emu_block *
 cs_limit(struct emu_cpu *cpu, struct emu_block *b)
 {
 	uint64_t lim = cpu->seg[EMU_CS].limit, end = cpu->rip;
-	struct emu_block *s = &cpu->scratch.b;
 
 	/* single-step (gdb): one instruction, then VM_EXITCODE_MTRAP */
 	if (unlikely(cpu->caps[VM_CAP_MTRAP_EXIT]))
@@ -253,15 +249,28 @@ cs_limit(struct emu_cpu *cpu, struct emu_block *b)
 			continue;
 		if (k == 0)
 			emu_fault(cpu, EXC_GP, 0);
-		if (b != s) {
-			s->ops[0] = b->ops[0];
-			s->ops[1].fn = emu_h_end;
-			s->nops = 1;
-			s->pinfo = NULL;
-		}
-		return (s);
+		return (emu_block_first_op(cpu, b));
 	}
 	return (b);
+}
+
+/*
+ * b's first instruction alone, in the scratch block (never linked or
+ * cached): near CS.limit, and for the one instruction an STI/MOV SS
+ * shadow covers, after which a pending interrupt must be taken.
+ */
+struct emu_block *
+emu_block_first_op(struct emu_cpu *cpu, struct emu_block *b)
+{
+	struct emu_block *s = &cpu->scratch.b;
+
+	if (b != s) {
+		s->ops[0] = b->ops[0];
+		s->ops[1].fn = emu_h_end;
+		s->nops = 1;
+		s->pinfo = NULL;
+	}
+	return (s);
 }
 
 struct emu_block *

@@ -1033,6 +1033,8 @@ struct emu_block *emu_cache_lookup(struct emu_cpu *cpu, uint64_t la);
  * running block stale, end it after the current instruction.
  */
 void emu_block_stale(struct emu_cpu *cpu);
+struct emu_block *emu_block_first_op(struct emu_cpu *cpu,
+    struct emu_block *b);
 
 /* Linear address of CS:RIP, with the canonical or CS limit check. */
 static inline uint64_t

@@ -438,6 +438,13 @@ slow:
 		}
 		gen = cpu->chain_gen;
 		b = next_block(cpu, prev, emu_fetch_la(cpu));
+		/*
+		 * An STI/MOV SS shadow covers one instruction: run it alone,
+		 * so that an interrupt it held back is taken right after it
+		 * (SDM 3A §6.8.3), not at the end of a longer block.
+		 */
+		if (unlikely(cpu->intr_shadow) && b->nops > 1)
+			b = emu_block_first_op(cpu, b);
 		cpu->cur_block = b;
 		op = b->ops;
 		if (unlikely(emu_trace_mask & EMU_TR_INSN)) {

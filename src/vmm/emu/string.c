@@ -218,9 +218,10 @@ const struct emu_opreg emu_string_ops[] = {
 	OP1(0xa7, h_cmps, 0),
 	OP1(0xae, h_scas, EMU_F_BYTE),
 	OP1(0xaf, h_scas, 0),
-	OP1(0x6c, h_ins, EMU_F_BYTE),
-	OP1(0x6d, h_ins, 0),
-	OP1(0x6e, h_outs, EMU_F_BYTE),
-	OP1(0x6f, h_outs, 0),
+	/* port I/O ends its block, as IN/OUT do (system.c) */
+	OP1(0x6c, h_ins, EMU_F_BYTE | EMU_F_TERM),
+	OP1(0x6d, h_ins, EMU_F_TERM),
+	OP1(0x6e, h_outs, EMU_F_BYTE | EMU_F_TERM),
+	OP1(0x6f, h_outs, EMU_F_TERM),
 	OPEND
 };

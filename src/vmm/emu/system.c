@@ -865,14 +865,19 @@ const struct emu_opreg emu_system_ops[] = {
 	OP2(0x09, h_wbinvd, T),
 	OP2(0x0b, h_ud2, T),
 	OP2(0xae, h_grp15, 0),
-	OP1(0xe4, h_in, EMU_F_BYTE),
-	OP1(0xe5, h_in, 0),
-	OP1(0xec, h_in, EMU_F_BYTE),
-	OP1(0xed, h_in, 0),
-	OP1(0xe6, h_out, EMU_F_BYTE),
-	OP1(0xe7, h_out, 0),
-	OP1(0xee, h_out, EMU_F_BYTE),
-	OP1(0xef, h_out, 0),
+	/*
+	 * Port I/O ends its block: a device may raise an interrupt in the
+	 * access, and the CPU takes it at the next instruction boundary
+	 * (interrupts are taken between blocks).  I/O is slow anyway.
+	 */
+	OP1(0xe4, h_in, EMU_F_BYTE | T),
+	OP1(0xe5, h_in, T),
+	OP1(0xec, h_in, EMU_F_BYTE | T),
+	OP1(0xed, h_in, T),
+	OP1(0xe6, h_out, EMU_F_BYTE | T),
+	OP1(0xe7, h_out, T),
+	OP1(0xee, h_out, EMU_F_BYTE | T),
+	OP1(0xef, h_out, T),
 	OP1(0xf4, h_hlt, T),
 	OP1P(0x90, EMU_PFX_F3, h_pause, T),
 	OP1(0xfa, h_cli, 0),
